@@ -1,0 +1,117 @@
+//! The guest SDK: what a partner needs to write a sluice destination in Rust.
+//!
+//! A destination is data: a [`Destination`] with its settings, hosts and auth
+//! bindings, and one [`Action`] per file with its fields and a `perform` that
+//! builds a [`Request`]. `sluice_guest::export!(MY_DESTINATION)` turns it into a
+//! component. The host does mapping and validation before `perform` is called,
+//! and owns egress: a guest never sees a secret, it names one with
+//! [`Request::auth`].
+
+pub mod bindings {
+    wit_bindgen::generate!({
+        path: "../../wit",
+        world: "destination-world",
+        pub_export_macro: true,
+        export_macro_name: "export_component",
+        default_bindings_module: "sluice_guest::bindings",
+    });
+}
+
+mod describe;
+mod error;
+mod payload;
+mod request;
+
+pub use describe::{Action, AuthBinding, Destination, Field, FieldType, Preset, RateBudget, Setting};
+pub use error::{Error, ErrorKind, Result};
+pub use payload::{object, Payload};
+pub use request::{Method, Request, Response};
+pub use serde_json::{json, Value};
+
+pub mod prelude {
+    pub use crate::{
+        json, object, Action, AuthBinding, Destination, Error, ErrorKind, Field, FieldType, Payload, Preset,
+        RateBudget, Request, Response, Result, Setting, Value,
+    };
+}
+
+/// Writes to the host's log (never stdout; the host tags it with the module).
+pub fn log(level: bindings::sluice::destination::log::Level, message: &str) {
+    bindings::sluice::destination::log::log(level, message);
+}
+
+pub use bindings::sluice::destination::log::Level as LogLevel;
+
+#[doc(hidden)]
+pub mod __export {
+    use crate::bindings::exports::sluice::destination::destination as wit;
+    use crate::bindings::sluice::destination::types as t;
+    use crate::{Destination, Error, Payload};
+
+    pub fn describe(d: &Destination) -> t::DestinationInfo {
+        d.to_wit()
+    }
+
+    pub fn perform(d: &Destination, action: &str, payload: &str, settings: &str) -> Result<t::Outcome, t::Error> {
+        run(d, action, payload, settings).map_err(Error::into_wit)
+    }
+
+    fn run(d: &Destination, action: &str, payload: &str, settings: &str) -> crate::Result<t::Outcome> {
+        let action = d
+            .actions
+            .iter()
+            .find(|a| a.key == action)
+            .ok_or_else(|| Error::validation(format!("{} has no action '{action}'", d.name)))?;
+        let payload = Payload::parse(payload)?;
+        let settings = Payload::parse(settings)?;
+        let response = (action.perform)(&payload, &settings)?;
+        Ok(t::Outcome { status: response.status, body: response.text() })
+    }
+
+    pub fn perform_batch(d: &Destination, action: &str, payloads: Vec<String>, settings: &str) -> Vec<Result<t::Outcome, t::Error>> {
+        payloads.iter().map(|p| perform(d, action, p, settings)).collect()
+    }
+
+    pub fn test_authentication(d: &Destination, settings: &str) -> Result<(), t::Error> {
+        let settings = Payload::parse(settings).map_err(Error::into_wit)?;
+        match d.test_authentication {
+            Some(test) => test(&settings).map(|_| ()).map_err(|e| {
+                Error { message: format!("Credentials are invalid: {}", e.message), ..e }.into_wit()
+            }),
+            None => Ok(()),
+        }
+    }
+
+    pub use wit::Guest;
+}
+
+/// Exports a [`Destination`] static as the component's `destination` interface.
+#[macro_export]
+macro_rules! export {
+    ($dest:path) => {
+        struct __SluiceComponent;
+        impl $crate::__export::Guest for __SluiceComponent {
+            fn describe() -> $crate::bindings::sluice::destination::types::DestinationInfo {
+                $crate::__export::describe(&$dest)
+            }
+            fn perform(
+                action: String,
+                payload: String,
+                settings: String,
+            ) -> Result<$crate::bindings::sluice::destination::types::Outcome, $crate::bindings::sluice::destination::types::Error> {
+                $crate::__export::perform(&$dest, &action, &payload, &settings)
+            }
+            fn perform_batch(
+                action: String,
+                payloads: Vec<String>,
+                settings: String,
+            ) -> Vec<Result<$crate::bindings::sluice::destination::types::Outcome, $crate::bindings::sluice::destination::types::Error>> {
+                $crate::__export::perform_batch(&$dest, &action, payloads, &settings)
+            }
+            fn test_authentication(settings: String) -> Result<(), $crate::bindings::sluice::destination::types::Error> {
+                $crate::__export::test_authentication(&$dest, &settings)
+            }
+        }
+        $crate::bindings::export_component!(__SluiceComponent with_types_in $crate::bindings);
+    };
+}

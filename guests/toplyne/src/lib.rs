@@ -1,0 +1,62 @@
+//! Toplyne Cloud Mode (Actions): sends user profiles, account profiles and
+//! events to Toplyne's upload API. Every request is a POST with a Bearer API key.
+
+use sluice_guest::prelude::*;
+
+mod send_account_profiles;
+mod send_events;
+mod send_user_profiles;
+mod time;
+
+pub const BASE_URL: &str = "https://api.toplyne.io/v1";
+
+pub static TOPLYNE: Destination = Destination {
+    name: "Toplyne Cloud Mode (Actions)",
+    slug: "toplyne",
+    description: "Send users, accounts and events to Toplyne.",
+    settings: &[Setting {
+        key: "apiKey",
+        label: "API Key",
+        description: "Your Toplyne API Key",
+        ty: FieldType::Password,
+        required: true,
+        secret: true,
+    }],
+    actions: &[send_user_profiles::ACTION, send_account_profiles::ACTION, send_events::ACTION],
+    presets: &[
+        Preset { name: "Send User Profiles", subscribe: r#"type = "identify""#, action: "sendUserProfiles" },
+        Preset { name: "Send Account Profiles", subscribe: r#"type = "group""#, action: "sendAccountProfiles" },
+        Preset { name: "Send Events", subscribe: r#"type = "track""#, action: "sendEvents" },
+    ],
+    hosts: &["https://api.toplyne.io"],
+    auth: &[AuthBinding {
+        secret: "apiKey",
+        header: "authorization",
+        format: "Bearer {secret}",
+        hosts: &["https://api.toplyne.io"],
+    }],
+    rate_budget: None,
+    test_authentication: Some(|_| Request::get(format!("{BASE_URL}/auth/me")).auth("apiKey").send()),
+};
+
+sluice_guest::export!(TOPLYNE);
+
+/// Every upload: `POST {BASE_URL}{path}` with `{list: [record]}`, where the
+/// record is the payload with its time field turned into unix seconds.
+fn upload(path: &str, list: &str, payload: &Payload, time_field: &str) -> Result<Response> {
+    let mut record = payload.clone().into_value();
+    if let Some(t) = record.get_mut(time_field) {
+        *t = time::unix_seconds(t);
+    }
+    Request::post(format!("{BASE_URL}{path}")).auth("apiKey").json(&json!({ list: [record] })).send()
+}
+
+/// The documented rule the reference does not enforce: a user needs an id.
+fn require_user_or_anonymous_id(payload: &Payload) -> Result<()> {
+    if payload.str("userId").is_none() && payload.str("anonymousId").is_none() {
+        return Err(Error::validation(
+            "Either 'userId' or 'anonymousId' is required: map at least one of them.",
+        ));
+    }
+    Ok(())
+}

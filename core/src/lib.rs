@@ -7,5 +7,6 @@ pub mod destination;
 pub mod mapping;
 pub mod validate;
 pub mod subscription;
+pub mod prepare;
 
 pub use destination::{Action, AuthBinding, Description, Field, FieldType, Preset, RateBudget, Setting};

@@ -1,1 +1,25 @@
+//! sluice: runs customer-data destinations as sandboxed WebAssembly components.
+//!
+//! The host owns everything that must be trusted. Each capability it grants a
+//! guest lives in its own module with its threat model at the top:
+//! [`egress`] (HTTP, allowlist), [`secrets`], [`budget`] (rate limits),
+//! [`guest_log`] and [`limits`] (memory and CPU). [`engine`] compiles, caches
+//! and instantiates components; [`bindings`] holds one module per WIT version.
+//! Mapping, validation and subscriptions live in `sluice-core`, with no Wasm.
 
+pub mod bindings;
+pub mod budget;
+pub mod config;
+pub mod cache;
+pub mod egress;
+pub mod engine;
+pub mod error;
+pub mod files;
+pub mod guest_log;
+pub mod limits;
+pub mod modules;
+pub mod secrets;
+mod state;
+
+pub use engine::{Call, Module, Options, Outcome, Runtime};
+pub use error::{Error, Kind};

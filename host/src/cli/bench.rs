@@ -1,0 +1,77 @@
+//! `sluice bench`: the host's cost per perform on one core, with a fresh
+//! instance per call and egress answered in-process (as in `--dry-run`), so
+//! the figure is the host and guest alone, not the network.
+
+use std::time::{Duration, Instant};
+
+use clap::Args;
+use serde_json::json;
+use sluice::error::{Error, Result};
+use sluice::files::json_arg;
+use sluice::secrets::Settings;
+use sluice_core::prepare::{Mapping, MappingChoice};
+
+use super::{output, Cli, RunFlags};
+
+#[derive(Args)]
+pub struct BenchArgs {
+    module: String,
+    action: String,
+    #[arg(long)]
+    settings: String,
+    /// A Segment event, mapped with the action's default mapping.
+    #[arg(long)]
+    event: String,
+    /// How many calls to time (after 100 warm-up calls).
+    #[arg(long, default_value_t = 10_000)]
+    calls: u32,
+}
+
+pub async fn bench(cli: &Cli, args: &BenchArgs) -> i32 {
+    match run(cli, args).await {
+        Ok(()) => 0,
+        Err(e) => output::error(false, &e),
+    }
+}
+
+fn stats(mut samples: Vec<Duration>) -> (f64, f64, f64) {
+    samples.sort();
+    let us = |d: Duration| d.as_secs_f64() * 1e6;
+    let mean = samples.iter().map(|d| us(*d)).sum::<f64>() / samples.len() as f64;
+    (mean, us(samples[samples.len() / 2]), us(samples[samples.len() * 99 / 100]))
+}
+
+async fn run(cli: &Cli, args: &BenchArgs) -> Result<()> {
+    let mut flags = RunFlags::default_for(false);
+    flags.dry_run = true;
+    let runtime = cli.runtime(&flags, 16)?;
+    let module = runtime.load(&args.module, &cli.modules).await?;
+    let action = module.description.action(&args.action).ok_or_else(|| Error::validation("no such action"))?;
+    let settings = Settings::split(&module.description, &json_arg("settings", &args.settings).map_err(Error::validation)?)?;
+    let event = json_arg("event", &args.event).map_err(Error::validation)?;
+    let mapping = Mapping::new(action, MappingChoice::Defaults).map_err(Error::validation)?;
+
+    let map_started = Instant::now();
+    let mut payload = json!(null);
+    for _ in 0..args.calls {
+        payload = mapping.payload(action, &event).map_err(Error::validation)?;
+    }
+    let map_us = map_started.elapsed().as_secs_f64() * 1e6 / f64::from(args.calls);
+
+    for _ in 0..100 {
+        runtime.perform(&module, &args.action, &payload, &settings).await.result?;
+    }
+    let mut samples = Vec::with_capacity(args.calls as usize);
+    let started = Instant::now();
+    for _ in 0..args.calls {
+        let t = Instant::now();
+        runtime.perform(&module, &args.action, &payload, &settings).await.result?;
+        samples.push(t.elapsed());
+    }
+    let total = started.elapsed();
+    let (mean, p50, p99) = stats(samples);
+    println!("module {} action {} — {} calls on one core, fresh instance each, egress answered in-process", module.slug, args.action, args.calls);
+    println!("perform:            mean {mean:.1} µs   p50 {p50:.1} µs   p99 {p99:.1} µs   {:.0} calls/s", f64::from(args.calls) / total.as_secs_f64());
+    println!("mapping+validation: mean {map_us:.1} µs per event");
+    Ok(())
+}

@@ -1,0 +1,566 @@
+//! Egress: the only network path a guest has (`http.send`).
+//!
+//! Threats: a guest that exfiltrates data to a host of its choosing, probes the
+//! operator's network (loopback, private ranges, cloud metadata at
+//! 169.254.169.254), sends a secret somewhere it does not belong, hangs the
+//! host on a slow server, or floods it with a huge response.
+//!
+//! Defaults, checked in this order for every request:
+//! - the URL's origin must be one the module declared (`https://host[:port]`,
+//!   or `{setting}` for the origin of a setting's URL value); everything else
+//!   is denied, with an `egress` error that names the allowed origins;
+//! - guests may not set credential headers (`authorization`, `cookie`, …, and
+//!   any header an auth binding owns); a secret is added by the host, and only
+//!   for the hosts its binding names;
+//! - the client's rate budget is taken (see `budget`);
+//! - the address must not be loopback, private, link-local, CGNAT, multicast or
+//!   unspecified: checked before connecting and again inside the resolver the
+//!   connector uses, so DNS rebinding does not get around it;
+//! - HTTPS only, certificates verified by rustls against the webpki roots;
+//!   redirects are never followed; 5 s to connect, 15 s for the whole exchange,
+//!   responses capped at 4 MiB.
+//!
+//! The one exception is the operator's `--route ORIGIN=BASE_URL`, which sends
+//! requests meant for ORIGIN to BASE_URL (path and query kept) with no address
+//! check: it is how tests and local mocks stand in for a real API. The
+//! allowlist and the secret rules still apply to the original URL.
+
+use std::future::Future;
+use std::io;
+use std::net::{IpAddr, SocketAddr};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper_rustls::HttpsConnector;
+use hyper_util::client::legacy::connect::dns::Name;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
+use serde::Serialize;
+use serde_json::{Map, Value};
+use url::{Origin, Url};
+
+use crate::budget::Budget;
+use crate::secrets::{self, Secret};
+
+#[derive(Debug, Clone)]
+pub struct Limits {
+    pub connect_timeout: Duration,
+    pub request_timeout: Duration,
+    pub max_response_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            connect_timeout: Duration::from_secs(5),
+            request_timeout: Duration::from_secs(15),
+            max_response_bytes: 4 << 20,
+        }
+    }
+}
+
+/// `--route ORIGIN=BASE_URL`.
+#[derive(Debug, Clone)]
+pub struct Route {
+    pub origin: Origin,
+    pub base: Url,
+}
+
+impl Route {
+    pub fn parse(s: &str) -> Result<Route, String> {
+        let (origin, base) =
+            s.split_once('=').ok_or_else(|| format!("route '{s}' must look like ORIGIN=BASE_URL"))?;
+        let origin = Url::parse(origin).map_err(|e| format!("route origin '{origin}': {e}"))?.origin();
+        let base = Url::parse(base).map_err(|e| format!("route base URL '{base}': {e}"))?;
+        if !matches!(base.scheme(), "http" | "https") {
+            return Err(format!("route base URL '{base}' must be http or https"));
+        }
+        Ok(Route { origin, base })
+    }
+
+    fn apply(&self, url: &Url) -> Url {
+        let mut out = self.base.clone();
+        let base_path = self.base.path().trim_end_matches('/');
+        out.set_path(&format!("{base_path}{}", url.path()));
+        out.set_query(url.query());
+        out
+    }
+}
+
+/// A request as the guest asked for it.
+#[derive(Debug, Clone)]
+pub struct Outbound {
+    pub method: http::Method,
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Option<Vec<u8>>,
+    /// The secret setting whose auth binding should authenticate this request.
+    pub auth: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Inbound {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EgressError {
+    #[error("{0}")]
+    Denied(String),
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{0}")]
+    RateLimited(String),
+    #[error("{0}")]
+    Timeout(String),
+    #[error("{0}")]
+    TooLarge(String),
+    #[error("{0}")]
+    Transport(String),
+}
+
+/// What was sent, with secrets redacted: for `--dry-run` output and `--json` results.
+#[derive(Debug, Clone, Serialize)]
+pub struct Exchange {
+    pub method: String,
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// An auth binding with its secret and hosts resolved for one call.
+#[derive(Debug, Clone)]
+pub struct Binding {
+    pub secret: String,
+    pub header: String,
+    pub value: Secret,
+    pub hosts: Vec<Origin>,
+}
+
+/// Everything `send` needs to know about the calling module and client.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    pub module: String,
+    pub allowed: Vec<Origin>,
+    pub bindings: Vec<Binding>,
+    pub budget: Option<Arc<Budget>>,
+    /// The secret values themselves, for redaction.
+    pub secrets: Vec<Secret>,
+    /// How long a request may wait for the budget before failing as rate-limited.
+    pub max_budget_wait: Duration,
+}
+
+/// Headers that carry credentials or framing; only the host sets them.
+const FORBIDDEN_HEADERS: &[&str] =
+    &["authorization", "proxy-authorization", "cookie", "host", "content-length", "transfer-encoding", "connection"];
+
+impl Policy {
+    /// Resolves a module's declared hosts and auth bindings against the
+    /// settings of this call. A `{setting}` host whose setting is missing or
+    /// not an https URL is simply not allowed.
+    pub fn new(
+        module: &str,
+        desc: &sluice_core::Description,
+        public: &Map<String, Value>,
+        secrets: &std::collections::BTreeMap<String, Secret>,
+        budget: Option<Arc<Budget>>,
+    ) -> Policy {
+        let origins = |list: &[String]| list.iter().filter_map(|h| resolve_origin(h, public)).collect::<Vec<_>>();
+        let bindings = desc
+            .auth
+            .iter()
+            .filter_map(|b| {
+                let secret = secrets.get(&b.secret)?;
+                Some(Binding {
+                    secret: b.secret.clone(),
+                    header: b.header.to_ascii_lowercase(),
+                    value: Secret::new(b.format.replace("{secret}", secret.expose())),
+                    hosts: origins(&b.hosts),
+                })
+            })
+            .collect();
+        Policy {
+            module: module.to_string(),
+            allowed: origins(&desc.hosts),
+            bindings,
+            budget,
+            secrets: secrets.values().cloned().collect(),
+            max_budget_wait: Duration::from_secs(30),
+        }
+    }
+
+    pub fn redact(&self, text: &str) -> String {
+        secrets::redact(text, &self.secrets)
+    }
+}
+
+fn resolve_origin(pattern: &str, settings: &Map<String, Value>) -> Option<Origin> {
+    let url = match pattern.strip_prefix('{').and_then(|p| p.strip_suffix('}')) {
+        Some(key) => settings.get(key)?.as_str()?.to_string(),
+        None => pattern.to_string(),
+    };
+    let url = Url::parse(&url).ok()?;
+    (url.scheme() == "https" && url.host().is_some()).then(|| url.origin())
+}
+
+fn origin_list(origins: &[Origin]) -> String {
+    if origins.is_empty() {
+        return "none".into();
+    }
+    origins.iter().map(Origin::ascii_serialization).collect::<Vec<_>>().join(", ")
+}
+
+type GuardedClient = Client<HttpsConnector<HttpConnector<GuardedResolver>>, Full<Bytes>>;
+type RoutedClient = Client<HttpsConnector<HttpConnector>, Full<Bytes>>;
+
+pub struct Egress {
+    guarded: GuardedClient,
+    routed: RoutedClient,
+    routes: Vec<Route>,
+    limits: Limits,
+    dry_run: bool,
+}
+
+impl Egress {
+    pub fn new(routes: Vec<Route>, limits: Limits, dry_run: bool) -> Egress {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let mut http = HttpConnector::new_with_resolver(GuardedResolver);
+        http.set_connect_timeout(Some(limits.connect_timeout));
+        http.enforce_http(false);
+        let https = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_webpki_roots()
+            .https_only()
+            .enable_http1()
+            .wrap_connector(http);
+        let guarded = Client::builder(TokioExecutor::new()).build(https);
+
+        let mut http = HttpConnector::new();
+        http.set_connect_timeout(Some(limits.connect_timeout));
+        http.enforce_http(false);
+        let https = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_webpki_roots()
+            .https_or_http()
+            .enable_http1()
+            .wrap_connector(http);
+        let routed = Client::builder(TokioExecutor::new()).build(https);
+        Egress { guarded, routed, routes, limits, dry_run }
+    }
+
+    pub fn dry_run(&self) -> bool {
+        self.dry_run
+    }
+
+    /// Checks, authenticates, paces and sends one request. The exchange is
+    /// returned in every case, for the caller's record.
+    pub async fn send(&self, policy: &Policy, req: Outbound) -> (Exchange, Result<Inbound, EgressError>) {
+        let mut exchange = Exchange {
+            method: req.method.to_string(),
+            url: policy.redact(&req.url),
+            headers: Vec::new(),
+            body: req.body.as_ref().map(|b| policy.redact(&String::from_utf8_lossy(b))),
+            status: None,
+            error: None,
+        };
+        let result = self.check_and_send(policy, req, &mut exchange).await;
+        match &result {
+            Ok(r) => exchange.status = Some(r.status),
+            Err(e) => exchange.error = Some(e.to_string()),
+        }
+        (exchange, result)
+    }
+
+    async fn check_and_send(
+        &self,
+        policy: &Policy,
+        req: Outbound,
+        exchange: &mut Exchange,
+    ) -> Result<Inbound, EgressError> {
+        let url = Url::parse(&req.url)
+            .map_err(|e| EgressError::Invalid(format!("'{}' is not a valid URL: {e}", policy.redact(&req.url))))?;
+        let origin = url.origin();
+        if !policy.allowed.contains(&origin) {
+            return Err(EgressError::Denied(format!(
+                "{} may not reach {}: it is not among the hosts the module declared ({})",
+                policy.module,
+                origin.ascii_serialization(),
+                origin_list(&policy.allowed)
+            )));
+        }
+        let mut headers = http::HeaderMap::new();
+        for (name, value) in &req.headers {
+            let lower = name.to_ascii_lowercase();
+            if FORBIDDEN_HEADERS.contains(&lower.as_str()) || policy.bindings.iter().any(|b| b.header == lower) {
+                return Err(EgressError::Denied(format!(
+                    "{} may not set the '{lower}' header: credentials are added by the host through an auth binding",
+                    policy.module
+                )));
+            }
+            let name = http::HeaderName::from_bytes(lower.as_bytes())
+                .map_err(|_| EgressError::Invalid(format!("{name} is not a legal HTTP header name")))?;
+            headers.append(name, header_value(value)?);
+        }
+        let mut shown = headers_shown(&headers);
+        if let Some(secret) = &req.auth {
+            let binding = policy.bindings.iter().find(|b| &b.secret == secret).ok_or_else(|| {
+                EgressError::Denied(format!("{} has no auth binding for a secret named '{secret}'", policy.module))
+            })?;
+            if !binding.hosts.contains(&origin) {
+                return Err(EgressError::Denied(format!(
+                    "{} may not send secret '{secret}' to {}: its auth binding allows only {}",
+                    policy.module,
+                    origin.ascii_serialization(),
+                    origin_list(&binding.hosts)
+                )));
+            }
+            let name = http::HeaderName::from_bytes(binding.header.as_bytes())
+                .map_err(|_| EgressError::Invalid(format!("auth header '{}' is not legal", binding.header)))?;
+            let mut value = header_value(binding.value.expose())?;
+            value.set_sensitive(true);
+            headers.insert(name, value);
+            shown.push((binding.header.clone(), policy.redact(binding.value.expose())));
+        }
+        exchange.headers = shown;
+
+        if self.dry_run {
+            return Ok(Inbound { status: 200, headers: Vec::new(), body: Vec::new() });
+        }
+        if let Some(budget) = &policy.budget {
+            let slot = budget.reserve();
+            let wait = slot.saturating_duration_since(tokio::time::Instant::now());
+            if wait > policy.max_budget_wait {
+                return Err(EgressError::RateLimited(format!(
+                    "the rate budget of {} requests per {:?} would hold this request for {wait:?}",
+                    budget.rate().requests,
+                    budget.rate().window
+                )));
+            }
+            tokio::time::sleep_until(slot).await;
+        }
+
+        let route = self.routes.iter().find(|r| r.origin == origin);
+        let target = match route {
+            Some(r) => r.apply(&url),
+            None => {
+                check_address(&url).await?;
+                url
+            }
+        };
+        let mut builder = http::Request::builder().method(req.method).uri(target.as_str());
+        if let Some(h) = builder.headers_mut() {
+            *h = headers;
+        }
+        let request = builder
+            .body(Full::new(Bytes::from(req.body.unwrap_or_default())))
+            .map_err(|e| EgressError::Invalid(format!("cannot build the request: {e}")))?;
+
+        let exchange_fut = async {
+            let started = Instant::now();
+            let response = match route {
+                Some(_) => self.routed.request(request).await,
+                None => self.guarded.request(request).await,
+            }
+            .map_err(|e| transport_error(&e, started.elapsed()))?;
+            let (parts, body) = response.into_parts();
+            let body = Limited::new(body, self.limits.max_response_bytes).collect().await.map_err(|_| {
+                EgressError::TooLarge(format!(
+                    "the response from {} is larger than {} bytes",
+                    origin.ascii_serialization(),
+                    self.limits.max_response_bytes
+                ))
+            })?;
+            let body = policy.redact(&String::from_utf8_lossy(&body.to_bytes())).into_bytes();
+            let headers = parts
+                .headers
+                .iter()
+                .map(|(k, v)| (k.to_string(), policy.redact(&String::from_utf8_lossy(v.as_bytes()))))
+                .collect();
+            Ok(Inbound { status: parts.status.as_u16(), headers, body })
+        };
+        tokio::time::timeout(self.limits.request_timeout, exchange_fut).await.unwrap_or_else(|_| {
+            Err(EgressError::Timeout(format!(
+                "{} did not answer within {:?}",
+                origin.ascii_serialization(),
+                self.limits.request_timeout
+            )))
+        })
+    }
+}
+
+/// Header values as Node's fetch accepts them: tab, printable ASCII and
+/// Latin-1, sent as Latin-1 bytes. Anything else is the reference's error.
+fn header_value(value: &str) -> Result<http::HeaderValue, EgressError> {
+    let illegal = || EgressError::Invalid(format!("{value} is not a legal HTTP header value"));
+    let bytes = value
+        .chars()
+        .map(|c| match c as u32 {
+            0x09 | 0x20..=0x7e | 0x80..=0xff => Ok(c as u32 as u8),
+            _ => Err(illegal()),
+        })
+        .collect::<Result<Vec<u8>, _>>()?;
+    http::HeaderValue::from_bytes(&bytes).map_err(|_| illegal())
+}
+
+fn headers_shown(headers: &http::HeaderMap) -> Vec<(String, String)> {
+    headers.iter().map(|(k, v)| (k.to_string(), v.as_bytes().iter().map(|&b| b as char).collect())).collect()
+}
+
+fn transport_error(e: &hyper_util::client::legacy::Error, elapsed: Duration) -> EgressError {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    let mut chain = Vec::new();
+    while let Some(s) = source {
+        if let Some(io) = s.downcast_ref::<io::Error>() {
+            if io.kind() == io::ErrorKind::PermissionDenied {
+                return EgressError::Denied(io.to_string());
+            }
+            if io.kind() == io::ErrorKind::TimedOut {
+                return EgressError::Timeout(format!("connecting timed out after {elapsed:?}"));
+            }
+        }
+        chain.push(s.to_string());
+        source = s.source();
+    }
+    chain.dedup();
+    EgressError::Transport(chain.join(": "))
+}
+
+/// True for addresses a guest must never reach without an operator's route.
+pub fn forbidden_ip(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => {
+            let o = v4.octets();
+            v4.is_loopback()
+                || v4.is_private()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                || v4.is_multicast()
+                || v4.is_broadcast()
+                || v4.is_documentation()
+                || o[0] == 0
+                || (o[0] == 100 && (64..128).contains(&o[1]))
+                || (o[0] == 198 && (o[1] == 18 || o[1] == 19))
+                || o[0] >= 240
+        }
+        IpAddr::V6(v6) => {
+            if let Some(v4) = v6.to_ipv4_mapped() {
+                return forbidden_ip(IpAddr::V4(v4));
+            }
+            let s = v6.segments();
+            v6.is_loopback()
+                || v6.is_unspecified()
+                || v6.is_multicast()
+                || (s[0] & 0xfe00) == 0xfc00
+                || (s[0] & 0xffc0) == 0xfe80
+                || (s[0] == 0x64 && s[1] == 0xff9b)
+        }
+    }
+}
+
+async fn check_address(url: &Url) -> Result<(), EgressError> {
+    let host = url.host().ok_or_else(|| EgressError::Invalid(format!("{url} has no host")))?;
+    let denied = |what: &str| {
+        EgressError::Denied(format!(
+            "{} {what}: private, loopback and link-local addresses are not reachable from a guest",
+            url.origin().ascii_serialization()
+        ))
+    };
+    match host {
+        url::Host::Ipv4(ip) if forbidden_ip(ip.into()) => Err(denied("is a private address")),
+        url::Host::Ipv6(ip) if forbidden_ip(ip.into()) => Err(denied("is a private address")),
+        url::Host::Domain(d) => {
+            let addrs = resolve(d).await.map_err(|e| match e.kind() {
+                io::ErrorKind::PermissionDenied => denied("resolves to a private address"),
+                _ => EgressError::Transport(format!("cannot resolve {d}: {e}")),
+            })?;
+            if addrs.is_empty() {
+                return Err(EgressError::Transport(format!("{d} has no address")));
+            }
+            Ok(())
+        }
+        _ => Ok(()),
+    }
+}
+
+async fn resolve(host: &str) -> io::Result<Vec<SocketAddr>> {
+    let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host, 0)).await?.collect();
+    if let Some(bad) = addrs.iter().find(|a| forbidden_ip(a.ip())) {
+        return Err(io::Error::new(
+            io::ErrorKind::PermissionDenied,
+            format!("{host} resolves to {}, a private address; guests may not reach it", bad.ip()),
+        ));
+    }
+    Ok(addrs)
+}
+
+/// The connector's resolver: the same address check, at connect time.
+#[derive(Clone, Copy)]
+struct GuardedResolver;
+
+impl tower_service::Service<Name> for GuardedResolver {
+    type Response = std::vec::IntoIter<SocketAddr>;
+    type Error = io::Error;
+    type Future = Pin<Box<dyn Future<Output = io::Result<Self::Response>> + Send>>;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, name: Name) -> Self::Future {
+        Box::pin(async move { Ok(resolve(name.as_str()).await?.into_iter()) })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn private_addresses_are_forbidden() {
+        for ip in ["127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254", "100.64.0.1", "0.0.0.0", "::1", "fd00::1", "fe80::1", "::ffff:127.0.0.1"] {
+            assert!(forbidden_ip(ip.parse().unwrap()), "{ip}");
+        }
+        for ip in ["93.184.216.34", "2606:4700::1111", "1.1.1.1"] {
+            assert!(!forbidden_ip(ip.parse().unwrap()), "{ip}");
+        }
+    }
+
+    #[test]
+    fn routes_keep_path_and_query() {
+        let r = Route::parse("https://integration.talon.one=http://127.0.0.1:9000/base/").unwrap();
+        let u = Url::parse("https://integration.talon.one/segment/v2/events?skip=true").unwrap();
+        assert_eq!(r.apply(&u).as_str(), "http://127.0.0.1:9000/base/segment/v2/events?skip=true");
+        assert!(Route::parse("nonsense").is_err());
+    }
+
+    #[test]
+    fn header_values_follow_node_fetch() {
+        assert_eq!(header_value("ünïcødé").unwrap().as_bytes(), "ünïcødé".chars().map(|c| c as u8).collect::<Vec<_>>());
+        assert!(header_value("tab\there").is_ok());
+        assert_eq!(header_value("new\nline").unwrap_err().to_string(), "new\nline is not a legal HTTP header value");
+        assert_eq!(header_value("emoji 🚀").unwrap_err().to_string(), "emoji 🚀 is not a legal HTTP header value");
+    }
+
+    #[test]
+    fn setting_hosts_resolve_to_https_origins_only() {
+        let mut s = Map::new();
+        s.insert("deployment".into(), Value::from("https://acme.europe-west1.talon.one/"));
+        s.insert("insecure".into(), Value::from("http://acme.example"));
+        assert_eq!(
+            resolve_origin("{deployment}", &s).unwrap().ascii_serialization(),
+            "https://acme.europe-west1.talon.one"
+        );
+        assert!(resolve_origin("{insecure}", &s).is_none());
+        assert!(resolve_origin("{missing}", &s).is_none());
+    }
+}

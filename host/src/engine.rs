@@ -1,0 +1,380 @@
+//! The engine: compiling, caching and instantiating components, and running
+//! one call in a fresh, limited store.
+//!
+//! Each call gets a new `Store` and instance from the module's `InstancePre`
+//! on the pooling allocator (copy-on-write memory images), so instantiation
+//! costs microseconds and no guest state survives from one call, or one
+//! client, to the next. The linker is built once and grants only the contract's
+//! imports plus the WASI pieces Rust's std links (stdio captured, clocks,
+//! randomness, an empty environment); a component that imports anything else
+//! (filesystem, sockets, wasi:http) is refused at load.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde_json::Value;
+use sluice_core::Description;
+use wasmtime::component::{HasData, Linker, ResourceTable};
+use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store};
+
+use crate::bindings::v0_1_0::{self as wit, DestinationWorld, DestinationWorldPre};
+use crate::budget::{Budgets, Rate};
+use crate::cache;
+use crate::egress::{Egress, Exchange, Policy};
+use crate::error::{Error, Kind, Result};
+use crate::limits::{EpochTicker, Exceeded, Limits};
+use crate::secrets::Settings;
+use crate::state::GuestState;
+
+pub struct Options {
+    pub egress: Egress,
+    pub limits: Limits,
+    /// Overrides every module's declared rate budget.
+    pub rate: Option<Rate>,
+    pub cache_dir: Option<PathBuf>,
+    /// How many instances may be alive at once (the pooling allocator's size).
+    pub max_instances: u32,
+}
+
+impl Options {
+    pub fn new(egress: Egress) -> Self {
+        Options { egress, limits: Limits::default(), rate: None, cache_dir: cache::default_dir(), max_instances: 256 }
+    }
+}
+
+pub struct Runtime {
+    engine: Engine,
+    linker: Linker<GuestState>,
+    egress: Arc<Egress>,
+    budgets: Budgets,
+    limits: Limits,
+    rate: Option<Rate>,
+    cache_dir: Option<PathBuf>,
+    /// One permit per pooled instance: a call waits for a free instance
+    /// instead of failing when the pool is busy.
+    instances: tokio::sync::Semaphore,
+    _ticker: EpochTicker,
+}
+
+/// A loaded destination: its description and a ready-to-instantiate component.
+pub struct Module {
+    pub slug: String,
+    pub path: PathBuf,
+    pub description: Description,
+    pub from_cache: bool,
+    pre: DestinationWorldPre<GuestState>,
+}
+
+/// The result of one call plus every HTTP exchange it made.
+#[derive(Debug)]
+pub struct Call<T> {
+    pub result: Result<T>,
+    pub exchanges: Vec<Exchange>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub status: u16,
+    pub body: String,
+}
+
+struct HasIo;
+impl HasData for HasIo {
+    type Data<'a> = &'a mut ResourceTable;
+}
+
+fn linker(engine: &Engine) -> wasmtime::Result<Linker<GuestState>> {
+    use wasmtime_wasi::p2::bindings::{cli, clocks, random};
+    use wasmtime_wasi::cli::{WasiCli, WasiCliView};
+    use wasmtime_wasi::clocks::{WasiClocks, WasiClocksView};
+    use wasmtime_wasi::random::WasiRandom;
+    let mut l = Linker::new(engine);
+    DestinationWorld::add_to_linker::<GuestState, wasmtime::component::HasSelf<GuestState>>(&mut l, |s| s)?;
+    let table = GuestState::table;
+    wasmtime_wasi_io::bindings::wasi::io::error::add_to_linker::<GuestState, HasIo>(&mut l, table)?;
+    wasmtime_wasi_io::bindings::wasi::io::poll::add_to_linker::<GuestState, HasIo>(&mut l, table)?;
+    wasmtime_wasi_io::bindings::wasi::io::streams::add_to_linker::<GuestState, HasIo>(&mut l, table)?;
+    clocks::wall_clock::add_to_linker::<GuestState, WasiClocks>(&mut l, <GuestState as WasiClocksView>::clocks)?;
+    clocks::monotonic_clock::add_to_linker::<GuestState, WasiClocks>(&mut l, <GuestState as WasiClocksView>::clocks)?;
+    random::random::add_to_linker::<GuestState, WasiRandom>(&mut l, GuestState::random)?;
+    random::insecure::add_to_linker::<GuestState, WasiRandom>(&mut l, GuestState::random)?;
+    random::insecure_seed::add_to_linker::<GuestState, WasiRandom>(&mut l, GuestState::random)?;
+    cli::exit::add_to_linker::<GuestState, WasiCli>(&mut l, <GuestState as WasiCliView>::cli)?;
+    cli::environment::add_to_linker::<GuestState, WasiCli>(&mut l, <GuestState as WasiCliView>::cli)?;
+    cli::stdin::add_to_linker::<GuestState, WasiCli>(&mut l, <GuestState as WasiCliView>::cli)?;
+    cli::stdout::add_to_linker::<GuestState, WasiCli>(&mut l, <GuestState as WasiCliView>::cli)?;
+    cli::stderr::add_to_linker::<GuestState, WasiCli>(&mut l, <GuestState as WasiCliView>::cli)?;
+    cli::terminal_input::add_to_linker::<GuestState, WasiCli>(&mut l, <GuestState as WasiCliView>::cli)?;
+    cli::terminal_output::add_to_linker::<GuestState, WasiCli>(&mut l, <GuestState as WasiCliView>::cli)?;
+    cli::terminal_stdin::add_to_linker::<GuestState, WasiCli>(&mut l, <GuestState as WasiCliView>::cli)?;
+    cli::terminal_stdout::add_to_linker::<GuestState, WasiCli>(&mut l, <GuestState as WasiCliView>::cli)?;
+    cli::terminal_stderr::add_to_linker::<GuestState, WasiCli>(&mut l, <GuestState as WasiCliView>::cli)?;
+    Ok(l)
+}
+
+enum Request {
+    Describe,
+    Perform { action: String, payload: String, settings: String },
+    Batch { action: String, payloads: Vec<String>, settings: String },
+    TestAuth { settings: String },
+}
+
+enum Reply {
+    Describe(wit::types::DestinationInfo),
+    Perform(std::result::Result<wit::types::Outcome, wit::types::Error>),
+    Batch(Vec<std::result::Result<wit::types::Outcome, wit::types::Error>>),
+    TestAuth(std::result::Result<(), wit::types::Error>),
+}
+
+impl Runtime {
+    pub fn new(opts: Options) -> anyhow::Result<Runtime> {
+        let mut pool = PoolingAllocationConfig::default();
+        pool.total_component_instances(opts.max_instances)
+            .total_core_instances(opts.max_instances * 4)
+            .total_memories(opts.max_instances * 2)
+            .total_tables(opts.max_instances * 4)
+            .max_memory_size(opts.limits.memory_bytes);
+        let mut config = Config::new();
+        config
+            .epoch_interruption(true)
+            .allocation_strategy(InstanceAllocationStrategy::Pooling(pool))
+            .memory_reservation(opts.limits.memory_bytes as u64)
+            .memory_guard_size(64 << 10);
+        let engine = Engine::new(&config).map_err(anyhow::Error::from)?;
+        let linker = linker(&engine).map_err(anyhow::Error::from)?;
+        let _ticker = EpochTicker::start(&engine);
+        Ok(Runtime {
+            engine,
+            linker,
+            egress: Arc::new(opts.egress),
+            budgets: Budgets::default(),
+            limits: opts.limits,
+            rate: opts.rate,
+            cache_dir: opts.cache_dir,
+            instances: tokio::sync::Semaphore::new(opts.max_instances as usize),
+            _ticker,
+        })
+    }
+
+    pub fn egress(&self) -> &Egress {
+        &self.egress
+    }
+
+    /// Loads a module by slug (from `modules_dir`) or by path.
+    pub async fn load(&self, name: &str, modules_dir: &Path) -> Result<Arc<Module>> {
+        let path = crate::modules::locate(name, modules_dir)?;
+        self.load_path(&path).await
+    }
+
+    pub async fn load_path(&self, path: &Path) -> Result<Arc<Module>> {
+        let shown = path.display();
+        let bytes = crate::files::read(path).map_err(|e| Error::config(format!("cannot read module {shown}: {e}")))?;
+        let (component, source) = cache::load(&self.engine, &bytes, self.cache_dir.as_deref())
+            .map_err(|e| Error::config(format!("{shown} is not a valid component: {e}")))?;
+        let pre = self.linker.instantiate_pre(&component).map_err(|e| {
+            Error::config(format!(
+                "{shown} cannot be linked: {e}. sluice gives a destination only sluice:destination/http and log, \
+                 plus stdio, clocks, randomness and an empty environment; no filesystem, sockets or wasi:http"
+            ))
+        })?;
+        let pre = DestinationWorldPre::new(pre).map_err(|e| {
+            Error::config(format!("{shown} does not export sluice:destination/destination@0.1.0: {e}"))
+        })?;
+        let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default().to_string();
+        let mut module = Module {
+            slug: stem,
+            path: path.to_path_buf(),
+            description: empty_description(),
+            from_cache: matches!(source, cache::Source::Cached),
+            pre,
+        };
+        let policy = Arc::new(Policy::new(&module.slug, &module.description, &Default::default(), &Default::default(), None));
+        let info = match self.invoke(&module, policy, Request::Describe).await.result? {
+            Reply::Describe(info) => info,
+            _ => unreachable!("describe answers describe"),
+        };
+        let description = wit::description(info).map_err(|e| Error::config(format!("{shown}: {e}")))?;
+        check_description(&description).map_err(|e| Error::config(format!("{shown}: {e}")))?;
+        module.slug = description.slug.clone();
+        module.description = description;
+        Ok(Arc::new(module))
+    }
+
+    fn policy(&self, module: &Module, settings: &Settings) -> Arc<Policy> {
+        let rate = self.rate.or_else(|| {
+            module.description.rate_budget.map(|r| Rate {
+                requests: r.requests,
+                window: std::time::Duration::from_millis(r.window_ms.into()),
+            })
+        });
+        let budget = rate.map(|r| self.budgets.for_client(&settings.client_key(&module.slug), r));
+        Arc::new(Policy::new(&module.slug, &module.description, &settings.public, &settings.secrets, budget))
+    }
+
+    pub async fn perform(&self, module: &Module, action: &str, payload: &Value, settings: &Settings) -> Call<Outcome> {
+        let request = Request::Perform {
+            action: action.to_string(),
+            payload: payload.to_string(),
+            settings: Value::Object(settings.public.clone()).to_string(),
+        };
+        let call = self.invoke(module, self.policy(module, settings), request).await;
+        Call {
+            result: call.result.and_then(|r| match r {
+                Reply::Perform(Ok(o)) => Ok(Outcome { status: o.status, body: o.body }),
+                Reply::Perform(Err(e)) => Err(e.into()),
+                _ => unreachable!("perform answers perform"),
+            }),
+            exchanges: call.exchanges,
+        }
+    }
+
+    pub async fn perform_batch(
+        &self,
+        module: &Module,
+        action: &str,
+        payloads: &[Value],
+        settings: &Settings,
+    ) -> Call<Vec<Result<Outcome>>> {
+        let request = Request::Batch {
+            action: action.to_string(),
+            payloads: payloads.iter().map(Value::to_string).collect(),
+            settings: Value::Object(settings.public.clone()).to_string(),
+        };
+        let call = self.invoke(module, self.policy(module, settings), request).await;
+        Call {
+            result: call.result.map(|r| match r {
+                Reply::Batch(list) => list
+                    .into_iter()
+                    .map(|r| r.map(|o| Outcome { status: o.status, body: o.body }).map_err(Error::from))
+                    .collect(),
+                _ => unreachable!("batch answers batch"),
+            }),
+            exchanges: call.exchanges,
+        }
+    }
+
+    pub async fn test_authentication(&self, module: &Module, settings: &Settings) -> Call<()> {
+        let request = Request::TestAuth { settings: Value::Object(settings.public.clone()).to_string() };
+        let call = self.invoke(module, self.policy(module, settings), request).await;
+        Call {
+            result: call.result.and_then(|r| match r {
+                Reply::TestAuth(r) => r.map_err(Error::from),
+                _ => unreachable!("test-authentication answers test-authentication"),
+            }),
+            exchanges: call.exchanges,
+        }
+    }
+
+    /// Runs one export in a fresh store with the call's limits.
+    async fn invoke(&self, module: &Module, policy: Arc<Policy>, request: Request) -> Call<Reply> {
+        let Ok(_permit) = self.instances.acquire().await else {
+            return Call { result: Err(Error::config("the runtime is shutting down")), exchanges: Vec::new() };
+        };
+        let state = GuestState::new(self.egress.clone(), policy, &self.limits);
+        let mut store = Store::new(&self.engine, state);
+        store.limiter(|s| &mut s.memory);
+        store.set_epoch_deadline(1);
+        store.epoch_deadline_callback(|ctx| ctx.data().cpu.on_tick());
+
+        let run = async {
+            let instance = module.pre.instantiate_async(&mut store).await?;
+            let guest = instance.sluice_destination_destination();
+            Ok::<_, wasmtime::Error>(match &request {
+                Request::Describe => Reply::Describe(guest.call_describe(&mut store).await?),
+                Request::Perform { action, payload, settings } => {
+                    Reply::Perform(guest.call_perform(&mut store, action, payload, settings).await?)
+                }
+                Request::Batch { action, payloads, settings } => {
+                    Reply::Batch(guest.call_perform_batch(&mut store, action, payloads, settings).await?)
+                }
+                Request::TestAuth { settings } => {
+                    Reply::TestAuth(guest.call_test_authentication(&mut store, settings).await?)
+                }
+            })
+        };
+        let outcome = tokio::time::timeout(self.limits.wall, run).await;
+        let stderr = store.data_mut().flush_stdio();
+        let state = store.data_mut();
+        let result = match outcome {
+            Ok(Ok(reply)) => Ok(reply),
+            Ok(Err(trap)) => Err(guest_failure(&module.slug, &trap, state.memory.exceeded.as_ref(), &stderr)),
+            Err(_) => Err(Error::guest(format!(
+                "{} did not finish within {:?} of wall time",
+                module.slug, self.limits.wall
+            ))),
+        };
+        Call { result, exchanges: std::mem::take(&mut state.exchanges) }
+    }
+}
+
+fn guest_failure(module: &str, trap: &wasmtime::Error, memory: Option<&Exceeded>, stderr: &str) -> Error {
+    if let Some(e) = trap.downcast_ref::<Exceeded>().or(memory) {
+        return Error::guest(format!("{module} was stopped: {e}"));
+    }
+    let panic = stderr.lines().find(|l| l.contains("panicked at")).map(|l| {
+        let rest: Vec<&str> = stderr.lines().skip_while(|x| *x != l).skip(1).take(3).collect();
+        format!("{} {}", l.trim(), rest.join(" ").trim())
+    });
+    let what = match trap.downcast_ref::<wasmtime::Trap>() {
+        Some(t) => t.to_string(),
+        None => format!("{trap:#}"),
+    };
+    match panic {
+        Some(p) => Error::guest(format!("{module} panicked: {} ({what})", p.trim())),
+        None => Error::guest(format!("{module} failed: {what}")),
+    }
+}
+
+fn empty_description() -> Description {
+    Description {
+        name: String::new(),
+        slug: String::new(),
+        description: String::new(),
+        settings: Vec::new(),
+        actions: Vec::new(),
+        presets: Vec::new(),
+        hosts: Vec::new(),
+        auth: Vec::new(),
+        rate_budget: None,
+    }
+}
+
+/// What the host insists on before trusting a description.
+fn check_description(d: &Description) -> std::result::Result<(), String> {
+    let valid_slug = !d.slug.is_empty() && d.slug.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    if !valid_slug {
+        return Err(format!("slug '{}' must be lowercase letters, digits and '-'", d.slug));
+    }
+    let mut keys = std::collections::HashSet::new();
+    for a in &d.actions {
+        if !keys.insert(&a.key) {
+            return Err(format!("action '{}' is declared twice", a.key));
+        }
+    }
+    for h in d.hosts.iter().chain(d.auth.iter().flat_map(|b| &b.hosts)) {
+        if let Some(key) = h.strip_prefix('{').and_then(|h| h.strip_suffix('}')) {
+            match d.settings.iter().find(|s| s.key == key) {
+                None => return Err(format!("host '{h}' names no setting")),
+                Some(s) if s.secret => return Err(format!("host '{h}' names a secret setting")),
+                _ => {}
+            }
+        } else if !h.starts_with("https://") {
+            return Err(format!("host '{h}' must be an https:// origin or a {{setting}}"));
+        }
+    }
+    for b in &d.auth {
+        if !d.settings.iter().any(|s| s.key == b.secret && s.secret) {
+            return Err(format!("auth binding names '{}', which is not a secret setting", b.secret));
+        }
+        if let Some(h) = b.hosts.iter().find(|h| !d.hosts.contains(h)) {
+            return Err(format!("auth binding for '{}' names host '{h}', which is not among the module's hosts", b.secret));
+        }
+    }
+    Ok(())
+}
+
+impl From<Kind> for &'static str {
+    fn from(k: Kind) -> Self {
+        k.name()
+    }
+}

@@ -1,0 +1,57 @@
+//! The few files the host reads and writes (modules, settings, the compile
+//! cache), through cap-std: each access opens the one directory it needs and
+//! names a file inside it, rather than handing paths to the OS anywhere.
+
+use std::io;
+use std::path::Path;
+
+use cap_std::ambient_authority;
+use cap_std::fs::Dir;
+
+fn split(path: &Path) -> io::Result<(Dir, &Path)> {
+    let name = path
+        .file_name()
+        .map(Path::new)
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "not a file path"))?;
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    Ok((Dir::open_ambient_dir(parent, ambient_authority())?, name))
+}
+
+pub fn read(path: &Path) -> io::Result<Vec<u8>> {
+    let (dir, name) = split(path)?;
+    dir.read(name)
+}
+
+pub fn read_to_string(path: &Path) -> io::Result<String> {
+    let (dir, name) = split(path)?;
+    dir.read_to_string(name)
+}
+
+pub fn exists(path: &Path) -> bool {
+    split(path).is_ok_and(|(dir, name)| dir.is_file(name))
+}
+
+/// Writes atomically: a temporary file in the same directory, then a rename,
+/// so a concurrent reader sees the old file or the new one, never half.
+pub fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> io::Result<()> {
+    Dir::create_ambient_dir_all(dir, ambient_authority())?;
+    let dir = Dir::open_ambient_dir(dir, ambient_authority())?;
+    let tmp = format!(".{name}.{}.tmp", std::process::id());
+    dir.write(&tmp, bytes)?;
+    dir.rename(&tmp, &dir, name)
+}
+
+/// A command-line value that is inline JSON, `@path` to a file, or `-` for stdin.
+pub fn json_arg(what: &str, arg: &str) -> Result<serde_json::Value, String> {
+    let text = if let Some(path) = arg.strip_prefix('@') {
+        read_to_string(Path::new(path)).map_err(|e| format!("cannot read {what} file {path}: {e}"))?
+    } else if arg == "-" {
+        io::read_to_string(io::stdin()).map_err(|e| format!("cannot read {what} from stdin: {e}"))?
+    } else {
+        arg.to_string()
+    };
+    serde_json::from_str(&text).map_err(|e| format!("{what} is not valid JSON: {e}"))
+}

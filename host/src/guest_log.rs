@@ -1,0 +1,74 @@
+//! Guest logging: the `log` import and whatever the guest writes to stdout or
+//! stderr.
+//!
+//! Threat: a guest floods the operator's logs, or logs something it learned
+//! from an API response that echoes a secret. Default: messages become
+//! `tracing` events under the target `sluice::guest`, tagged with the module;
+//! each is cut to 2 KiB, a call keeps at most 200, and secret values are
+//! replaced with `[redacted]` before anything is emitted. stdout and stderr are
+//! captured in memory (64 KiB each), never inherited, and emitted the same way
+//! after the call; a panic message found there becomes part of the `guest` error.
+
+use crate::egress::Policy;
+
+pub const MAX_MESSAGE: usize = 2048;
+pub const MAX_MESSAGES: usize = 200;
+pub const STDIO_CAPACITY: usize = 64 << 10;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Level {
+    Trace,
+    Debug,
+    Info,
+    Warn,
+    Error,
+}
+
+#[derive(Debug, Default)]
+pub struct GuestLog {
+    emitted: usize,
+    dropped: usize,
+}
+
+impl GuestLog {
+    pub fn emit(&mut self, policy: &Policy, level: Level, message: &str) {
+        if self.emitted >= MAX_MESSAGES {
+            self.dropped += 1;
+            return;
+        }
+        self.emitted += 1;
+        let text = truncate(&policy.redact(message), MAX_MESSAGE);
+        let module = policy.module.as_str();
+        match level {
+            Level::Trace => tracing::trace!(target: "sluice::guest", module, "{text}"),
+            Level::Debug => tracing::debug!(target: "sluice::guest", module, "{text}"),
+            Level::Info => tracing::info!(target: "sluice::guest", module, "{text}"),
+            Level::Warn => tracing::warn!(target: "sluice::guest", module, "{text}"),
+            Level::Error => tracing::error!(target: "sluice::guest", module, "{text}"),
+        }
+    }
+
+    /// Emits captured stdout/stderr, one event per line.
+    pub fn emit_stdio(&mut self, policy: &Policy, stream: &str, bytes: &[u8]) {
+        for line in String::from_utf8_lossy(bytes).lines().filter(|l| !l.trim().is_empty()) {
+            self.emit(policy, Level::Info, &format!("[{stream}] {line}"));
+        }
+    }
+
+    pub fn finish(&self, policy: &Policy) {
+        if self.dropped > 0 {
+            tracing::warn!(target: "sluice::guest", module = policy.module.as_str(), "{} more log messages dropped", self.dropped);
+        }
+    }
+}
+
+pub fn truncate(s: &str, max: usize) -> String {
+    if s.len() <= max {
+        return s.to_string();
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}… ({} bytes cut)", &s[..end], s.len() - end)
+}

@@ -1,0 +1,37 @@
+# sluice: run `just` for the demo, `just test` for every test.
+
+guest_profile := "guest"
+guest_dir := "target/wasm32-wasip2/" + guest_profile
+
+default: demo
+
+# Build the destination components into modules/ (the default modules directory).
+guests:
+    cargo build --profile {{guest_profile}} --target wasm32-wasip2 -p sluice-toplyne -p sluice-talon-one -p sluice-hostile
+    mkdir -p modules
+    cp {{guest_dir}}/sluice_toplyne.wasm modules/toplyne.wasm
+    cp {{guest_dir}}/sluice_talon_one.wasm modules/talon-one.wasm
+
+# Build the guests and the release sluice binary.
+build: guests
+    cargo build --release -p sluice
+
+# Run sample events through both destinations in dry-run and show the requests.
+demo: build
+    ./target/release/sluice perform toplyne sendEvents --dry-run --settings @examples/toplyne.settings.json --event @examples/track.json
+    ./target/release/sluice perform toplyne sendUserProfiles --dry-run --settings @examples/toplyne.settings.json --event @examples/identify.json
+    ./target/release/sluice perform talon-one updateCustomerProfileV3 --dry-run --settings @examples/talon-one.settings.json --event @examples/identify.json
+    ./target/release/sluice perform talon-one trackEventV2 --dry-run --settings @examples/talon-one.settings.json --event @examples/track.json
+    ./target/release/sluice send --dry-run --config examples/sluice.toml --event @examples/events.ndjson
+
+# Every test: unit tests (core, host, guests' pure code) and the integration tests in tests/.
+test: guests
+    cargo test --workspace --exclude sluice-guest --exclude sluice-talon-one --exclude sluice-hostile
+
+# The reference conformance suite (needs ../shared).
+conformance: build
+    python3 ../shared/conformance/check.py
+
+# Cost of one perform with a fresh instance, egress answered in-process.
+bench: build
+    ./target/release/sluice bench toplyne sendEvents --settings '{"apiKey":"bench-key"}' --event @examples/track.json --calls 20000

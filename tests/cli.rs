@@ -1,0 +1,154 @@
+//! The `sluice` command line as operators and scripts use it: exit codes,
+//! `--json`, `--dry-run` redaction, describe, modules by slug or path, and the
+//! compile cache across process starts.
+
+mod support;
+
+use std::process::{Command, Output};
+
+use serde_json::{json, Value};
+use support::{component, root, Recorder};
+
+fn modules_dir() -> std::path::PathBuf {
+    // A modules directory holding the freshly built components under their slugs.
+    let dir = root().join("target/test-modules/cli");
+    std::fs::create_dir_all(&dir).unwrap();
+    for (krate, slug) in [("sluice-toplyne", "toplyne"), ("sluice-talon-one", "talon-one")] {
+        std::fs::copy(component(krate), dir.join(format!("{slug}.wasm"))).unwrap();
+    }
+    dir
+}
+
+fn sluice(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_sluice"))
+        .args(args)
+        .env("SLUICE_MODULES", modules_dir())
+        .env("SLUICE_CACHE_DIR", support::cache_dir())
+        .output()
+        .expect("run sluice")
+}
+
+fn last_json(out: &Output) -> Value {
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let line = stdout.lines().last().unwrap_or_else(|| panic!("no stdout; stderr: {}", String::from_utf8_lossy(&out.stderr)));
+    serde_json::from_str(line).unwrap_or_else(|e| panic!("last line is not JSON ({e}): {line}"))
+}
+
+const TRACK: &str = r#"{"type":"track","event":"Order Completed","userId":"u1","timestamp":"2023-02-22T15:21:15.449Z","properties":{"total":5}}"#;
+
+#[test]
+fn dry_run_prints_requests_with_secrets_redacted() {
+    let out = sluice(&["perform", "toplyne", "sendEvents", "--settings", r#"{"apiKey":"very-secret-key"}"#, "--event", TRACK, "--dry-run"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout} {}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("POST https://api.toplyne.io/v1/upload/events"), "{stdout}");
+    assert!(stdout.contains("authorization: Bearer [redacted]"), "{stdout}");
+    assert!(stdout.contains("\"eventName\": \"Order Completed\""), "{stdout}");
+    assert!(!stdout.contains("very-secret-key") && !String::from_utf8_lossy(&out.stderr).contains("very-secret-key"));
+}
+
+#[test]
+fn json_output_and_exit_code_for_success() {
+    let out = sluice(&["perform", "toplyne", "sendEvents", "--settings", r#"{"apiKey":"k-1234"}"#, "--event", TRACK, "--dry-run", "--json"]);
+    assert_eq!(out.status.code(), Some(0));
+    let v = last_json(&out);
+    assert_eq!(v["ok"], json!(true));
+    assert_eq!(v["responses"][0]["status"], json!(200));
+}
+
+#[test]
+fn validation_errors_have_their_kind_and_exit_code() {
+    let out = sluice(&["perform", "talon-one", "createAudience", "--settings", r#"{"apiKey":"k-1234","deployment":"https://x.talon.one"}"#, "--payload", r#"{"audienceId":"a"}"#, "--json"]);
+    assert_eq!(out.status.code(), Some(10));
+    assert_eq!(
+        last_json(&out),
+        json!({"ok": false, "error": {"kind": "validation", "message": "The root value is missing the required field 'audienceName'."}})
+    );
+}
+
+#[test]
+fn secrets_come_from_the_environment() {
+    let out = Command::new(env!("CARGO_BIN_EXE_sluice"))
+        .args(["perform", "toplyne", "sendEvents", "--settings", r#"{"apiKey":{"env":"SLUICE_TEST_TOPLYNE_KEY"}}"#, "--event", TRACK, "--dry-run", "--json"])
+        .env("SLUICE_MODULES", modules_dir())
+        .env("SLUICE_TEST_TOPLYNE_KEY", "env-secret-9876")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("env-secret-9876"));
+}
+
+#[test]
+fn real_http_through_a_route_with_rejected_and_retryable_kinds() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let server = rt.block_on(Recorder::start());
+    let route = format!("https://api.toplyne.io={}", server.url());
+    let args = |extra: &[&str]| {
+        let mut a = vec!["perform", "toplyne", "sendEvents", "--settings", r#"{"apiKey":"k-1234"}"#, "--event", TRACK, "--json", "--route", &route];
+        a.extend_from_slice(extra);
+        a.into_iter().map(String::from).collect::<Vec<_>>()
+    };
+    let run = |a: Vec<String>| sluice(&a.iter().map(String::as_str).collect::<Vec<_>>());
+
+    let out = run(args(&[]));
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(server.take()[0].header("authorization"), Some("Bearer k-1234"));
+
+    for (status, kind, code) in [(400, "rejected", 14), (401, "auth", 11), (429, "rate-limited", 12), (503, "retryable", 13)] {
+        server.answer_with(status, "{}");
+        let out = run(args(&[]));
+        assert_eq!(out.status.code(), Some(code), "status {status}");
+        let v = last_json(&out);
+        assert_eq!(v["error"]["kind"], json!(kind), "status {status}: {v}");
+        assert_eq!(v["error"]["status"], json!(status));
+    }
+}
+
+#[test]
+fn unknown_modules_and_actions_say_what_exists() {
+    let out = sluice(&["perform", "nope", "x", "--settings", "{}", "--payload", "{}", "--json"]);
+    assert_eq!(out.status.code(), Some(17));
+    let v = last_json(&out);
+    assert_eq!(v["error"]["kind"], json!("config"));
+    assert!(v["error"]["message"].as_str().unwrap().contains("talon-one"), "{v}");
+
+    let out = sluice(&["perform", "toplyne", "nope", "--settings", r#"{"apiKey":"k"}"#, "--payload", "{}", "--json"]);
+    assert_eq!(out.status.code(), Some(10));
+    assert!(last_json(&out)["error"]["message"].as_str().unwrap().contains("sendEvents"));
+}
+
+#[test]
+fn describe_shows_actions_presets_hosts_and_budget() {
+    let out = sluice(&["describe", "talon-one", "--json"]);
+    assert!(out.status.success());
+    let m = &last_json(&out)["module"];
+    assert_eq!(m["slug"], json!("talon-one"));
+    assert_eq!(m["actions"].as_array().unwrap().len(), 12);
+    assert_eq!(m["rate_budget"], json!({"requests": 60, "window_ms": 1000}));
+
+    let out = sluice(&["describe", component("sluice-toplyne").to_str().unwrap()]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("Send Events") && text.contains("type = \"track\"") && text.contains("https://api.toplyne.io"), "{text}");
+    assert!(text.contains("apiKey") && text.contains("secret"));
+}
+
+#[test]
+fn a_second_start_uses_the_compile_cache() {
+    let cache = root().join("target/test-cache-cli");
+    let _ = std::fs::remove_dir_all(&cache);
+    let run = || {
+        Command::new(env!("CARGO_BIN_EXE_sluice"))
+            .args(["describe", "toplyne", "--json"])
+            .env("SLUICE_MODULES", modules_dir())
+            .env("SLUICE_CACHE_DIR", &cache)
+            .output()
+            .unwrap()
+    };
+    assert!(run().status.success());
+    let entries: Vec<_> = std::fs::read_dir(&cache).unwrap().flatten().collect();
+    assert_eq!(entries.len(), 1, "one compiled entry");
+    let modified = entries[0].metadata().unwrap().modified().unwrap();
+    assert!(run().status.success());
+    assert_eq!(std::fs::read_dir(&cache).unwrap().count(), 1);
+    assert_eq!(std::fs::metadata(entries[0].path()).unwrap().modified().unwrap(), modified, "not compiled again");
+}

@@ -1,0 +1,146 @@
+//! Shared by the integration tests: a loopback HTTP recorder, the built
+//! components, and a runtime wired to route the destinations' origins to the
+//! recorder. Nothing here reaches beyond 127.0.0.1.
+
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use hyper::service::service_fn;
+use hyper::{Request, Response};
+use hyper_util::rt::TokioIo;
+use serde_json::Value;
+use sluice::egress::{Egress, Limits, Route};
+use sluice::{Options, Runtime};
+
+/// One request the recorder saw.
+#[derive(Debug, Clone)]
+pub struct Seen {
+    pub method: String,
+    /// Path and query.
+    pub path: String,
+    pub headers: BTreeMap<String, String>,
+    pub body: Vec<u8>,
+    pub at: Instant,
+}
+
+impl Seen {
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("body is not JSON ({e}): {:?}", String::from_utf8_lossy(&self.body)))
+    }
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).map(String::as_str)
+    }
+}
+
+/// A loopback HTTP server that records every request and answers with a
+/// fixed status and JSON body.
+pub struct Recorder {
+    pub addr: SocketAddr,
+    seen: Arc<Mutex<Vec<Seen>>>,
+    answer: Arc<Mutex<(u16, String)>>,
+}
+
+impl Recorder {
+    pub async fn start() -> Recorder {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind loopback");
+        let addr = listener.local_addr().unwrap();
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let answer = Arc::new(Mutex::new((200u16, r#"{"ok":true}"#.to_string())));
+        let (s, a) = (seen.clone(), answer.clone());
+        tokio::spawn(async move {
+            loop {
+                let Ok((stream, _)) = listener.accept().await else { return };
+                let (s, a) = (s.clone(), a.clone());
+                tokio::spawn(async move {
+                    let service = service_fn(move |req: Request<Incoming>| {
+                        let (s, a) = (s.clone(), a.clone());
+                        async move {
+                            let at = Instant::now();
+                            let (parts, body) = req.into_parts();
+                            let body = body.collect().await.map(|b| b.to_bytes().to_vec()).unwrap_or_default();
+                            let headers = parts
+                                .headers
+                                .iter()
+                                .map(|(k, v)| (k.to_string(), v.as_bytes().iter().map(|&b| b as char).collect()))
+                                .collect();
+                            s.lock().unwrap().push(Seen {
+                                method: parts.method.to_string(),
+                                path: parts.uri.path_and_query().map(|p| p.to_string()).unwrap_or_default(),
+                                headers,
+                                body,
+                                at,
+                            });
+                            let (status, text) = a.lock().unwrap().clone();
+                            Ok::<_, Infallible>(
+                                Response::builder()
+                                    .status(status)
+                                    .header("content-type", "application/json")
+                                    .body(Full::new(Bytes::from(text)))
+                                    .unwrap(),
+                            )
+                        }
+                    });
+                    let _ = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
+                });
+            }
+        });
+        Recorder { addr, seen, answer }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn answer_with(&self, status: u16, body: &str) {
+        *self.answer.lock().unwrap() = (status, body.to_string());
+    }
+
+    pub fn seen(&self) -> Vec<Seen> {
+        self.seen.lock().unwrap().clone()
+    }
+
+    pub fn take(&self) -> Vec<Seen> {
+        std::mem::take(&mut *self.seen.lock().unwrap())
+    }
+
+    /// A route sending `origin` here.
+    pub fn route(&self, origin: &str) -> Route {
+        Route::parse(&format!("{origin}={}", self.url())).unwrap()
+    }
+}
+
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+}
+
+/// The built component for a guest crate (`just guests` builds them).
+pub fn component(crate_name: &str) -> PathBuf {
+    let p = root().join("target/wasm32-wasip2/guest").join(format!("{}.wasm", crate_name.replace('-', "_")));
+    assert!(p.exists(), "{} is missing: run `just guests` first", p.display());
+    p
+}
+
+pub fn cache_dir() -> PathBuf {
+    root().join("target/test-cache")
+}
+
+pub fn runtime_with(routes: Vec<Route>, configure: impl FnOnce(&mut Options)) -> Runtime {
+    let mut opts = Options::new(Egress::new(routes, Limits::default(), false));
+    opts.cache_dir = Some(cache_dir());
+    opts.max_instances = 64;
+    configure(&mut opts);
+    Runtime::new(opts).expect("runtime")
+}
+
+pub fn runtime(routes: Vec<Route>) -> Runtime {
+    runtime_with(routes, |_| {})
+}

@@ -510,7 +510,7 @@ fn js_number(text: &str) -> f64 {
     if text.is_empty() {
         return 0.0;
     }
-    let unsigned = text.trim_start_matches(['+', '-']);
+    let unsigned = text.strip_prefix(['+', '-']).unwrap_or(text);
     if unsigned == "Infinity" {
         return if text.starts_with('-') { f64::NEG_INFINITY } else { f64::INFINITY };
     }

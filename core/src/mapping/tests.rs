@@ -868,8 +868,29 @@ mod liquid_directive {
     }
 
     #[test]
-    fn arithmetic_overflow_is_an_error_not_a_crash() {
-        assert!(liquid("{{ -9223372036854775807 | minus: 1 | modulo: -1 }}", json!({})).is_err());
+    fn arithmetic_is_js_float_arithmetic() {
+        let data = json!({"n": "3", "f": 0.1});
+        let cases = [
+            ("{{ 10 | divided_by: 4 }}", "2.5"),
+            ("{{ 10 | divided_by: 4, true }}", "2"),
+            ("{{ 1 | divided_by: 0 }}", "Infinity"),
+            ("{{ n | plus: 2 }}|{{ n | times: ' 2 ' }}|{{ 'x' | plus: 1 }}|{{ nope | minus: 1 }}", "5|6|1|-1"),
+            ("{{ f | plus: 0.2 }}", "0.30000000000000004"),
+            ("{{ 2.5 | round }}|{{ -2.5 | round }}|{{ 1.005 | round: 2 }}|{{ 1.26 | round: 1 }}", "3|-2|1|1.3"),
+            ("{{ -7 | modulo: 3 }}|{{ -3.5 | abs }}|{{ 1.2 | ceil }}|{{ 5 | at_most: 3 }}", "-1|3.5|2|3"),
+            ("{{ -9223372036854775807 | minus: 1 | modulo: -1 }}", "0"),
+            ("{{ 9223372036854775807 | plus: 1 }}", "9223372036854776000"),
+        ];
+        for (template, expected) in cases {
+            assert_eq!(liquid(template, data.clone()), Ok(json!(expected)), "{template}");
+        }
+    }
+
+    #[test]
+    fn objects_print_as_js_does_and_can_still_be_walked() {
+        let data = json!({"o": {"k": 1, "j": {"x": "y"}}, "list": [{"a": 1}]});
+        let template = "{{ o }}|{{ o.j.x }}|{{ list }}|{{ list[0].a }}|{{ list.first.a }}|{{ o | append: '!' }}";
+        assert_eq!(liquid(template, data), Ok(json!("[object Object]|y|[object Object]|1|1|[object Object]!")));
     }
 }
 

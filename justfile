@@ -26,7 +26,7 @@ demo: build
 
 # Every test: unit tests (core, host, guests' pure code) and the integration tests in tests/.
 test: guests
-    cargo test --workspace --exclude sluice-guest --exclude sluice-talon-one --exclude sluice-hostile
+    cargo test --workspace
 
 # The reference conformance suite (needs ../shared).
 conformance: build

@@ -9,7 +9,10 @@ use serde_json::{Map, Value};
 use super::flatten::flatten_object;
 use super::path::lookup;
 use super::resolve::{resolve, transform};
-use super::value::{in_js_order, js_length, json_is_truthy, json_stringify, json_type_name, utf16_units, Js, ObjectBuilder};
+use super::value::{
+    expand_replacement, in_js_order, js_length, json_is_truthy, json_stringify, json_type_name,
+    utf16_units, Js, ObjectBuilder,
+};
 use super::{liquid_directive, template, MappingError};
 
 type Outcome = Result<Js, MappingError>;
@@ -53,7 +56,10 @@ fn get_path(payload: &Js, path: &str) -> Js {
 fn string_option(name: &str, options: &Value, payload: &Js) -> Result<String, MappingError> {
     match resolve(options, payload)? {
         Js::String(s) => Ok(s),
-        other => fail(format!("{name}: expected string, got {}", other.type_name())),
+        other => fail(format!(
+            "{name}: expected string, got {}",
+            other.type_name()
+        )),
     }
 }
 
@@ -110,8 +116,10 @@ fn case(options: &Value, payload: &Js) -> Outcome {
 
 const MAX_PATTERN_LENGTH: usize = 10;
 const MAX_REPLACEMENT_LENGTH: usize = 10;
-/// V8's longest string; the reference fails with a RangeError beyond it.
-const MAX_STRING_LENGTH: usize = (1 << 29) - 24;
+/// `$'` and `` $` `` copy the input once per match, so output can grow quadratically. The
+/// reference stops at V8's longest string (2^29 - 24) with a RangeError; this stops earlier,
+/// with the same message, at a size no payload field has any use for.
+const MAX_STRING_LENGTH: usize = 1 << 26;
 
 fn replace(options: &Value, payload: &Js) -> Outcome {
     let Some(opts) = options.as_object() else {
@@ -134,20 +142,22 @@ fn replace(options: &Value, payload: &Js) -> Outcome {
         primitive @ (Js::Bool(_) | Js::Number(_)) => Js::String(primitive.to_js_string()),
         other => other,
     };
-    let (Js::String(text), Value::String(pattern), Value::String(replacement), Value::Bool(ignore_case), Value::Bool(global)) =
-        (value, pattern, replacement, ignore_case, global)
+    let (
+        Js::String(text),
+        Value::String(pattern),
+        Value::String(replacement),
+        Value::Bool(ignore_case),
+        Value::Bool(global),
+    ) = (value, pattern, replacement, ignore_case, global)
     else {
         return Ok(Js::String(String::new()));
     };
     let mut replaced = perform_replace(&text, pattern, replacement, *global, *ignore_case)?;
-    if let Some(Value::String(pattern2)) = truthy(opts, "pattern2") {
-        let replacement2 = match opts.get("replacement2") {
-            None | Some(Value::Null) => &EMPTY_STRING,
-            Some(value) => value,
-        };
-        if let Value::String(replacement2) = replacement2 {
-            replaced = perform_replace(&replaced, pattern2, replacement2, *global, *ignore_case)?;
-        }
+    if let (Some(Value::String(pattern2)), Value::String(replacement2)) = (
+        truthy(opts, "pattern2"),
+        or_default("replacement2", &EMPTY_STRING),
+    ) {
+        replaced = perform_replace(&replaced, pattern2, replacement2, *global, *ignore_case)?;
     }
     Ok(Js::String(replaced))
 }
@@ -158,12 +168,22 @@ static TRUE: Value = Value::Bool(true);
 
 /// `value.replace(new RegExp(escaped(pattern), flags), replacement)`: the pattern is literal,
 /// the replacement keeps JS's `$$`, `$&`, `` $` `` and `$'`.
-fn perform_replace(text: &str, pattern: &str, replacement: &str, global: bool, ignore_case: bool) -> Result<String, MappingError> {
+fn perform_replace(
+    text: &str,
+    pattern: &str,
+    replacement: &str,
+    global: bool,
+    ignore_case: bool,
+) -> Result<String, MappingError> {
     if js_length(pattern) > MAX_PATTERN_LENGTH {
-        return fail(format!(r#"@replace requires a "pattern" less than {MAX_PATTERN_LENGTH} characters"#));
+        return fail(format!(
+            r#"@replace requires a "pattern" less than {MAX_PATTERN_LENGTH} characters"#
+        ));
     }
     if js_length(replacement) > MAX_REPLACEMENT_LENGTH {
-        return fail(format!(r#"@replace requires a "replacement" less than {MAX_REPLACEMENT_LENGTH} characters"#));
+        return fail(format!(
+            r#"@replace requires a "replacement" less than {MAX_REPLACEMENT_LENGTH} characters"#
+        ));
     }
     let matcher = RegexBuilder::new(&regex::escape(pattern))
         .case_insensitive(ignore_case)
@@ -186,41 +206,32 @@ fn perform_replace(text: &str, pattern: &str, replacement: &str, global: bool, i
     Ok(out)
 }
 
-pub(crate) fn expand_replacement(replacement: &str, text: &str, found: std::ops::Range<usize>, out: &mut String) {
-    let mut chars = replacement.chars().peekable();
-    while let Some(c) = chars.next() {
-        let expansion = match (c, chars.peek()) {
-            ('$', Some('$')) => "$",
-            ('$', Some('&')) => &text[found.clone()],
-            ('$', Some('`')) => &text[..found.start],
-            ('$', Some('\'')) => &text[found.end..],
-            _ => {
-                out.push(c);
-                continue;
-            }
-        };
-        out.push_str(expansion);
-        chars.next();
-    }
-}
-
 fn array_path(options: &Value, payload: &Js) -> Outcome {
     let Value::Array(options) = options else {
-        return fail(format!("@arrayPath expected array, got {}", json_type_name(Some(options))));
+        return fail(format!(
+            "@arrayPath expected array, got {}",
+            json_type_name(Some(options))
+        ));
     };
     let root = match options.first() {
         Some(Value::String(path)) => get_path(payload, path),
         Some(directive) => resolve(directive, payload)?,
         None => Js::Undefined,
     };
-    let shape = options.get(1).filter(|shape| shape.as_object().is_some_and(|s| !s.is_empty()));
+    let shape = options
+        .get(1)
+        .filter(|shape| shape.as_object().is_some_and(|s| !s.is_empty()));
     match (root, shape) {
         (root @ (Js::Object(_) | Js::Array(_)), Some(shape)) => {
             let items = match root {
                 Js::Array(items) => items,
                 object => vec![object],
             };
-            items.iter().map(|item| resolve(shape, item)).collect::<Result<_, _>>().map(Js::Array)
+            items
+                .iter()
+                .map(|item| resolve(shape, item))
+                .collect::<Result<_, _>>()
+                .map(Js::Array)
         }
         (root, _) => Ok(root),
     }
@@ -240,7 +251,11 @@ fn flatten(options: &Value, payload: &Js) -> Outcome {
         Some(value) => resolve(value, payload)?,
         None => Js::Undefined,
     };
-    Ok(flatten_object(value, &separator, json_is_truthy(opts.get("omitArrays"))))
+    Ok(flatten_object(
+        value,
+        &separator,
+        json_is_truthy(opts.get("omitArrays")),
+    ))
 }
 
 fn json(options: &Value, payload: &Js) -> Outcome {
@@ -278,9 +293,15 @@ fn merge(options: &Value, payload: &Js) -> Outcome {
         return fail(r#"@merge requires a "objects" key"#);
     };
     let Value::Array(objects) = objects else {
-        return fail(format!("@merge: expected opts.array, got {}", js_typeof(objects)));
+        return fail(format!(
+            "@merge: expected opts.array, got {}",
+            js_typeof(objects)
+        ));
     };
-    let mut sources = objects.iter().map(|o| resolve(o, payload)).collect::<Result<Vec<_>, _>>()?;
+    let mut sources = objects
+        .iter()
+        .map(|o| resolve(o, payload))
+        .collect::<Result<Vec<_>, _>>()?;
     if matches!(&direction, Js::String(d) if d == "left") {
         sources.reverse();
     }
@@ -294,9 +315,16 @@ fn merge(options: &Value, payload: &Js) -> Outcome {
 /// One source of `Object.assign`: its own enumerable keys, `undefined` values included.
 fn assign(target: &mut ObjectBuilder, source: Js) {
     match source {
-        Js::Object(entries) => in_js_order(entries).into_iter().for_each(|(k, v)| target.set(k, v)),
-        Js::Array(items) => items.into_iter().enumerate().for_each(|(i, v)| target.set(i.to_string(), v)),
-        Js::String(s) => utf16_units(&s).enumerate().for_each(|(i, unit)| target.set(i.to_string(), Js::String(unit))),
+        Js::Object(entries) => in_js_order(entries)
+            .into_iter()
+            .for_each(|(k, v)| target.set(k, v)),
+        Js::Array(items) => items
+            .into_iter()
+            .enumerate()
+            .for_each(|(i, v)| target.set(i.to_string(), v)),
+        Js::String(s) => utf16_units(&s)
+            .enumerate()
+            .for_each(|(i, unit)| target.set(i.to_string(), Js::String(unit))),
         _ => {}
     }
 }

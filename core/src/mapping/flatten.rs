@@ -10,15 +10,29 @@ pub(crate) fn flatten_object(value: Js, separator: &str, omit_arrays: bool) -> J
     flat.build()
 }
 
-fn flatten_into(value: Js, prefix: String, separator: &str, omit_arrays: bool, flat: &mut ObjectBuilder) {
+fn flatten_into(
+    value: Js,
+    prefix: String,
+    separator: &str,
+    omit_arrays: bool,
+    flat: &mut ObjectBuilder,
+) {
     let entries = match value {
         Js::Object(entries) => in_js_order(entries),
-        Js::Array(items) if !omit_arrays => items.into_iter().enumerate().map(|(i, v)| (i.to_string(), v)).collect(),
+        Js::Array(items) if !omit_arrays => items
+            .into_iter()
+            .enumerate()
+            .map(|(i, v)| (i.to_string(), v))
+            .collect(),
         leaf => return flat.set(prefix, leaf),
     };
     for (key, child) in entries {
         // An empty prefix is falsy in the reference, so `""` keys do not add a separator.
-        let key = if prefix.is_empty() { key } else { format!("{prefix}{separator}{key}") };
+        let key = if prefix.is_empty() {
+            key
+        } else {
+            format!("{prefix}{separator}{key}")
+        };
         flatten_into(child, key, separator, omit_arrays, flat);
     }
 }

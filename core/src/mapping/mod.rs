@@ -1,9 +1,6 @@
 //! The mapping kit: turns an event into an action's payload with a mapping of raw values and
-//! `@` directives (`@path`, `@if`, `@template`, `@liquid`, …), a port of Segment's
-//! `mapping-kit` that reproduces its JavaScript quirks byte for byte.
-//!
-//! Internally values are JavaScript values ([`value::Js`]): `undefined` exists while a mapping
-//! resolves, and only disappears at the end, as in the reference.
+//! `@` directives (`@path`, `@if`, `@template`, `@liquid`, …). A port of Segment's `mapping-kit`
+//! that keeps its JavaScript quirks, down to `undefined` existing until resolution ends.
 
 mod directives;
 mod flatten;
@@ -32,7 +29,9 @@ pub struct MappingError {
 
 impl MappingError {
     pub(crate) fn new(message: impl Into<String>) -> Self {
-        MappingError { message: message.into() }
+        MappingError {
+            message: message.into(),
+        }
     }
 }
 
@@ -60,7 +59,9 @@ pub fn resolve_validated(mapping: &Value, data: &Value) -> Result<Value, Mapping
 fn transform_with(mapping: &Value, data: &Value, validate: bool) -> Result<Value, MappingError> {
     if !data.is_object() {
         let type_name = Js::from(data).type_name();
-        return Err(MappingError::new(format!("data must be an object, got {type_name}")));
+        return Err(MappingError::new(format!(
+            "data must be an object, got {type_name}"
+        )));
     }
     let resolved = resolve::transform(mapping, &Js::from(data), validate)?;
     Ok(resolved.into_json().unwrap_or(Value::Null))

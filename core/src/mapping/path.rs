@@ -76,7 +76,9 @@ fn index_string(s: &str, key: &str) -> Option<Js> {
     if key == "length" {
         return Some(Js::Number(js_length(s).into()));
     }
-    array_index(key).and_then(|i| utf16_units(s).nth(i)).map(Js::String)
+    array_index(key)
+        .and_then(|i| utf16_units(s).nth(i))
+        .map(Js::String)
 }
 
 impl Indexable for Js {
@@ -87,12 +89,16 @@ impl Indexable for Js {
     fn index(&self, key: &str) -> Option<Cow<'_, Self>> {
         let found = match self {
             Js::Object(entries) => entries.iter().find(|(k, _)| k == key).map(|(_, v)| v),
-            Js::Array(items) if key == "length" => return Some(Cow::Owned(Js::Number(items.len().into()))),
+            Js::Array(items) if key == "length" => {
+                return Some(Cow::Owned(Js::Number(items.len().into())))
+            }
             Js::Array(items) => array_index(key).and_then(|i| items.get(i)),
             Js::String(s) => return index_string(s, key).map(Cow::Owned),
             _ => None,
         };
-        found.filter(|v| !matches!(v, Js::Undefined)).map(Cow::Borrowed)
+        found
+            .filter(|v| !matches!(v, Js::Undefined))
+            .map(Cow::Borrowed)
     }
 }
 
@@ -111,7 +117,9 @@ impl Indexable for Value {
         match self {
             Value::Object(map) => map.get(key).map(Cow::Borrowed),
             Value::Array(items) if key == "length" => Some(Cow::Owned(Value::from(items.len()))),
-            Value::Array(items) => array_index(key).and_then(|i| items.get(i)).map(Cow::Borrowed),
+            Value::Array(items) => array_index(key)
+                .and_then(|i| items.get(i))
+                .map(Cow::Borrowed),
             Value::String(s) => index_string(s, key).and_then(Js::into_json).map(Cow::Owned),
             _ => None,
         }

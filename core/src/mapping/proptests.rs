@@ -25,19 +25,74 @@ const DIRECTIVES: &[&str] = &[
 
 /// Event keys and every directive option, so that generated options are often meaningful.
 const KEYS: &[&str] = &[
-    "a", "b", "0", "10", "length", "properties", "a b", "", "_metadata", "exists", "blank", "then", "else",
-    "operator", "value", "pattern", "replacement", "pattern2", "replacement2", "ignorecase", "global", "mode",
-    "separator", "omitArrays", "objects", "direction", "apply", "mapping", "__segment_internal_directive",
+    "a",
+    "b",
+    "0",
+    "10",
+    "length",
+    "properties",
+    "a b",
+    "",
+    "_metadata",
+    "exists",
+    "blank",
+    "then",
+    "else",
+    "operator",
+    "value",
+    "pattern",
+    "replacement",
+    "pattern2",
+    "replacement2",
+    "ignorecase",
+    "global",
+    "mode",
+    "separator",
+    "omitArrays",
+    "objects",
+    "direction",
+    "apply",
+    "mapping",
+    "__segment_internal_directive",
 ];
 
 /// Paths, templates and option values the directives react to.
 const STRINGS: &[&str] = &[
-    "$.a", "$.a.b", "a[0]", "$.properties['a b']", "", ".", "$.", "$.a.length", "a.$.b", "$.b[1].a", "{{a}}",
-    "{{{ b }}}-{{a.length}}", "lower", "upper", "encode", "decode", "ENCODE", "left", "right", "$&$'$`", "x",
-    "{\"a\":[1]}", "{{ a | upcase }}", "{% if a %}y{% else %}n{% endif %}", "{% for x in a %}{% endfor %}",
-    "{{ a | sort }}", "{% assign c = a | append: b %}{{ c }}", "{% capture c %}{{a}}{% endcapture %}{{c}}",
-    "{{ a | replace: 'x', b | join: ',' }}", "{{ a.b[-1] | plus: 1 }}", "{{ a | divided_by: 0 }}",
-    "{{ -9223372036854775808 | modulo: -1 }}", "{{ 9223372036854775807 | plus: 1 }}", "{%", "{{",
+    "$.a",
+    "$.a.b",
+    "a[0]",
+    "$.properties['a b']",
+    "",
+    ".",
+    "$.",
+    "$.a.length",
+    "a.$.b",
+    "$.b[1].a",
+    "{{a}}",
+    "{{{ b }}}-{{a.length}}",
+    "lower",
+    "upper",
+    "encode",
+    "decode",
+    "ENCODE",
+    "left",
+    "right",
+    "$&$'$`",
+    "x",
+    "{\"a\":[1]}",
+    "{{ a | upcase }}",
+    "{% if a %}y{% else %}n{% endif %}",
+    "{% for x in a %}{% endfor %}",
+    "{{ a | sort }}",
+    "{% assign c = a | append: b %}{{ c }}",
+    "{% capture c %}{{a}}{% endcapture %}{{c}}",
+    "{{ a | replace: 'x', b | join: ',' }}",
+    "{{ a.b[-1] | plus: 1 }}",
+    "{{ a | divided_by: 0 }}",
+    "{{ -9223372036854775808 | modulo: -1 }}",
+    "{{ 9223372036854775807 | plus: 1 }}",
+    "{%",
+    "{{",
 ];
 
 fn arb_string() -> impl Strategy<Value = String> {
@@ -57,7 +112,8 @@ fn arb_number() -> impl Strategy<Value = Value> {
         prop::sample::select(&[0.0, -0.0, 1.0, 1.5, 1e21, -1e-7, 1e300][..]).prop_map(Value::from),
         any::<i64>().prop_map(Value::from),
         any::<u64>().prop_map(Value::from),
-        any::<f64>().prop_filter_map("finite", |f| serde_json::Number::from_f64(f).map(Value::Number)),
+        any::<f64>().prop_filter_map("finite", |f| serde_json::Number::from_f64(f)
+            .map(Value::Number)),
     ]
 }
 
@@ -104,7 +160,12 @@ fn directive(name: &str, options: Value) -> Value {
 }
 
 fn options(entries: Vec<(&str, Option<Value>)>) -> Value {
-    object(entries.into_iter().filter_map(|(k, v)| Some((k.to_owned(), v?))).collect())
+    object(
+        entries
+            .into_iter()
+            .filter_map(|(k, v)| Some((k.to_owned(), v?)))
+            .collect(),
+    )
 }
 
 fn shaped_directive(inner: BoxedStrategy<Value>) -> impl Strategy<Value = Value> {
@@ -112,7 +173,8 @@ fn shaped_directive(inner: BoxedStrategy<Value>) -> impl Strategy<Value = Value>
     let text = || arb_string().prop_map(Value::String);
     let short = || "[a-b.$ -]{1,3}".prop_map(Value::String);
     let flag = || prop::option::of(any::<bool>().prop_map(Value::Bool));
-    let choice = |values: &'static [&'static str]| prop::sample::select(values).prop_map(Value::from);
+    let choice =
+        |values: &'static [&'static str]| prop::sample::select(values).prop_map(Value::from);
     let plain_object = || prop::collection::vec((arb_key(), inner.clone()), 0..4).prop_map(object);
     prop_oneof![
         text().prop_map(|p| directive("@path", p)),
@@ -120,30 +182,84 @@ fn shaped_directive(inner: BoxedStrategy<Value>) -> impl Strategy<Value = Value>
         text().prop_map(|t| directive("@liquid", t)),
         inner.clone().prop_map(|v| directive("@literal", v)),
         inner.clone().prop_map(|v| directive("@excludeWhenNull", v)),
-        (any::<bool>(), inner.clone(), maybe(), maybe()).prop_map(|(exists, condition, then, otherwise)| {
-            let key = if exists { "exists" } else { "blank" };
-            directive("@if", options(vec![(key, Some(condition)), ("then", then), ("else", otherwise)]))
+        (any::<bool>(), inner.clone(), maybe(), maybe()).prop_map(
+            |(exists, condition, then, otherwise)| {
+                let key = if exists { "exists" } else { "blank" };
+                directive(
+                    "@if",
+                    options(vec![
+                        (key, Some(condition)),
+                        ("then", then),
+                        ("else", otherwise),
+                    ]),
+                )
+            }
+        ),
+        (choice(&["lower", "upper"]), inner.clone()).prop_map(|(operator, value)| directive(
+            "@case",
+            options(vec![("operator", Some(operator)), ("value", Some(value))])
+        )),
+        (
+            short(),
+            prop::option::of(short()),
+            inner.clone(),
+            flag(),
+            flag(),
+            prop::option::of(short()),
+            prop::option::of(choice(&["$&", "$'$`", "$$"]))
+        )
+            .prop_map(
+                |(pattern, replacement, value, ignorecase, global, pattern2, replacement2)| {
+                    directive(
+                        "@replace",
+                        options(vec![
+                            ("pattern", Some(pattern)),
+                            ("replacement", replacement),
+                            ("value", Some(value)),
+                            ("ignorecase", ignorecase),
+                            ("global", global),
+                            ("pattern2", pattern2),
+                            ("replacement2", replacement2),
+                        ]),
+                    )
+                }
+            ),
+        (prop_oneof![text(), inner.clone()], inner.clone())
+            .prop_map(|(path, shape)| directive("@arrayPath", Value::Array(vec![path, shape]))),
+        (choice(&["encode", "decode", "ENCODE"]), inner.clone()).prop_map(|(mode, value)| {
+            directive(
+                "@json",
+                options(vec![("mode", Some(mode)), ("value", Some(value))]),
+            )
         }),
-        (choice(&["lower", "upper"]), inner.clone())
-            .prop_map(|(operator, value)| directive("@case", options(vec![("operator", Some(operator)), ("value", Some(value))]))),
-        (short(), prop::option::of(short()), inner.clone(), flag(), flag(), prop::option::of(short()), prop::option::of(choice(&["$&", "$'$`", "$$"])))
-            .prop_map(|(pattern, replacement, value, ignorecase, global, pattern2, replacement2)| {
-                directive("@replace", options(vec![
-                    ("pattern", Some(pattern)), ("replacement", replacement), ("value", Some(value)),
-                    ("ignorecase", ignorecase), ("global", global), ("pattern2", pattern2), ("replacement2", replacement2),
-                ]))
-            }),
-        (prop_oneof![text(), inner.clone()], inner.clone()).prop_map(|(path, shape)| directive("@arrayPath", Value::Array(vec![path, shape]))),
-        (choice(&["encode", "decode", "ENCODE"]), inner.clone())
-            .prop_map(|(mode, value)| directive("@json", options(vec![("mode", Some(mode)), ("value", Some(value))]))),
         (inner.clone(), choice(&[".", "_", "->"]), flag()).prop_map(|(value, separator, omit)| {
-            directive("@flatten", options(vec![("value", Some(value)), ("separator", Some(separator)), ("omitArrays", omit)]))
+            directive(
+                "@flatten",
+                options(vec![
+                    ("value", Some(value)),
+                    ("separator", Some(separator)),
+                    ("omitArrays", omit),
+                ]),
+            )
         }),
-        (prop::collection::vec(prop_oneof![plain_object(), inner.clone()], 0..4), choice(&["left", "right"])).prop_map(|(objects, direction)| {
-            directive("@merge", options(vec![("objects", Some(Value::Array(objects))), ("direction", Some(direction))]))
-        }),
+        (
+            prop::collection::vec(prop_oneof![plain_object(), inner.clone()], 0..4),
+            choice(&["left", "right"])
+        )
+            .prop_map(|(objects, direction)| {
+                directive(
+                    "@merge",
+                    options(vec![
+                        ("objects", Some(Value::Array(objects))),
+                        ("direction", Some(direction)),
+                    ]),
+                )
+            }),
         (plain_object(), plain_object()).prop_map(|(apply, mapping)| {
-            directive("@transform", options(vec![("apply", Some(apply)), ("mapping", Some(mapping))]))
+            directive(
+                "@transform",
+                options(vec![("apply", Some(apply)), ("mapping", Some(mapping))]),
+            )
         }),
     ]
 }
@@ -175,5 +291,3 @@ proptest! {
         let _ = get(&data, &path);
     }
 }
-
-

@@ -9,8 +9,10 @@ use regex::{Captures, Regex};
 use super::path::lookup;
 use super::value::{js_trim, Js};
 
-static TRIPLE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\{\{\{([^}]+)\}\}\}").expect("constant regex"));
-static DOUBLE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\{\{([^}]+)\}\}").expect("constant regex"));
+static TRIPLE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\{\{\{([^}]+)\}\}\}").expect("constant regex"));
+static DOUBLE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\{\{([^}]+)\}\}").expect("constant regex"));
 
 pub(crate) fn render(template: &str, payload: &Js) -> String {
     let replace = |caps: &Captures| placeholder(&caps[1], payload);

@@ -40,7 +40,11 @@ fn fail(stack: &[String], message: impl std::fmt::Display) -> Failures {
 
 /// `a string`, `an object`, `an undefined`.
 fn described(type_name: &str) -> String {
-    let article = if type_name.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" };
+    let article = if type_name.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    };
     format!("{article} {type_name}")
 }
 
@@ -52,15 +56,39 @@ fn push(stack: &[String], key: &str) -> Vec<String> {
 
 fn validate_directive(value: &Value, stack: &[String]) -> Checked {
     let Value::Object(obj) = value else {
-        return Err(fail(stack, format!("should be a directive object but it is {}", described(kind(Some(value))))));
+        return Err(fail(
+            stack,
+            format!(
+                "should be a directive object but it is {}",
+                described(kind(Some(value)))
+            ),
+        ));
     };
-    let keys: Vec<&String> = in_js_order(obj.iter()).into_iter().map(|(k, _)| k).collect();
+    let keys: Vec<&String> = in_js_order(obj.iter())
+        .into_iter()
+        .map(|(k, _)| k)
+        .collect();
     let directive_keys: Vec<&&String> = keys.iter().filter(|k| k.starts_with('@')).collect();
     if directive_keys.len() > 1 {
-        return Err(fail(stack, format!("should only have one @-prefixed key but it has {} keys", directive_keys.len())));
+        return Err(fail(
+            stack,
+            format!(
+                "should only have one @-prefixed key but it has {} keys",
+                directive_keys.len()
+            ),
+        ));
     }
-    if keys.iter().any(|k| !k.starts_with('@') && k.as_str() != "_metadata") {
-        return Err(fail(stack, format!("should only have one @-prefixed key but it has {} keys", keys.len())));
+    if keys
+        .iter()
+        .any(|k| !k.starts_with('@') && k.as_str() != "_metadata")
+    {
+        return Err(fail(
+            stack,
+            format!(
+                "should only have one @-prefixed key but it has {} keys",
+                keys.len()
+            ),
+        ));
     }
     let Some(name) = directive_keys.first().map(|k| k.as_str()) else {
         return Err(fail(stack, "has an invalid directive: undefined"));
@@ -88,7 +116,10 @@ fn check_directive(name: &str, options: &Value, stack: &[String]) -> Option<Chec
         "@case" => fields(
             options,
             stack,
-            &[("operator", Optional, &[String]), ("value", Optional, &[DirectiveOrString])],
+            &[
+                ("operator", Optional, &[String]),
+                ("value", Optional, &[DirectiveOrString]),
+            ],
         ),
         "@replace" => fields(
             options,
@@ -107,22 +138,34 @@ fn check_directive(name: &str, options: &Value, stack: &[String]) -> Option<Chec
         "@json" => fields(
             options,
             stack,
-            &[("value", Required, &[DirectiveOrRaw]), ("mode", Required, &[OneOf(&["encode", "decode"])])],
+            &[
+                ("value", Required, &[DirectiveOrRaw]),
+                ("mode", Required, &[OneOf(&["encode", "decode"])]),
+            ],
         ),
         "@flatten" => fields(
             options,
             stack,
-            &[("value", Required, &[DirectiveOrRaw]), ("separator", Optional, &[String])],
+            &[
+                ("value", Required, &[DirectiveOrRaw]),
+                ("separator", Optional, &[String]),
+            ],
         ),
         "@merge" => fields(
             options,
             stack,
-            &[("objects", Required, &[ObjectArray]), ("direction", Optional, &[OneOf(&["left", "right"])])],
+            &[
+                ("objects", Required, &[ObjectArray]),
+                ("direction", Optional, &[OneOf(&["left", "right"])]),
+            ],
         ),
         "@transform" => fields(
             options,
             stack,
-            &[("apply", Required, &[ObjectOrDirective]), ("mapping", Required, &[ObjectOrDirective])],
+            &[
+                ("apply", Required, &[ObjectOrDirective]),
+                ("mapping", Required, &[ObjectOrDirective]),
+            ],
         ),
         "@liquid" => apply(String, options, stack),
         _ => return None,
@@ -133,7 +176,10 @@ fn check_directive(name: &str, options: &Value, stack: &[String]) -> Option<Chec
 /// `@arrayPath: [path, shape?]`; these checks stop at the first error.
 fn array_path(options: Option<&Value>, stack: &[String]) -> Checked {
     apply(Rule::Array, options, stack)?;
-    let items = options.and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+    let items = options
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or_default();
     apply(Rule::DirectiveOrString, items.first(), stack)?;
     items.get(1).map_or(Ok(()), |shape| validate(shape, stack))
 }
@@ -170,9 +216,14 @@ fn fields(value: Option<&Value>, stack: &[String], spec: &[(&str, Need, &[Rule])
     for (field, need, rules) in spec {
         let found = obj.and_then(|o| o.get(*field));
         let checked = match (found, need) {
-            (None, Need::Required) => Err(fail(stack, format!("should have field \"{field}\" but it doesn't"))),
+            (None, Need::Required) => Err(fail(
+                stack,
+                format!("should have field \"{field}\" but it doesn't"),
+            )),
             (None, Need::Optional) => Ok(()),
-            (Some(found), _) => rules.iter().try_for_each(|rule| apply(*rule, Some(found), &push(stack, field))),
+            (Some(found), _) => rules
+                .iter()
+                .try_for_each(|rule| apply(*rule, Some(found), &push(stack, field))),
         };
         failures.extend(checked.err().unwrap_or_default());
     }
@@ -206,7 +257,10 @@ fn apply(rule: Rule, value: Option<&Value>, stack: &[String]) -> Checked {
             // `validateArray` uses the plain type: a directive is "an object" here.
             let plain = json_type_name(value);
             if plain != "array" {
-                return Err(fail(stack, format!("should be an array but it is {}", described(plain))));
+                return Err(fail(
+                    stack,
+                    format!("should be an array but it is {}", described(plain)),
+                ));
             }
             return match (rule, value) {
                 (Rule::ObjectArray, Some(Value::Array(items))) => object_array(items, stack),
@@ -215,7 +269,10 @@ fn apply(rule: Rule, value: Option<&Value>, stack: &[String]) -> Checked {
         }
         Rule::Length(min, max) => return length(min, max, value, stack),
     };
-    Err(fail(stack, format!("should be {expected} but it is {}", described(kind))))
+    Err(fail(
+        stack,
+        format!("should be {expected} but it is {}", described(kind)),
+    ))
 }
 
 fn validate_directive_at(value: Option<&Value>, stack: &[String]) -> Checked {
@@ -225,7 +282,10 @@ fn validate_directive_at(value: Option<&Value>, stack: &[String]) -> Checked {
 fn validate_object(value: Option<&Value>, stack: &[String]) -> Checked {
     let kind = kind(value);
     let Some(Value::Object(obj)) = value.filter(|_| kind == "object") else {
-        return Err(fail(stack, format!("should be an object but it is {}", described(kind))));
+        return Err(fail(
+            stack,
+            format!("should be an object but it is {}", described(kind)),
+        ));
     };
     collect_entries(obj, stack)
 }
@@ -241,7 +301,11 @@ fn collect_entries(obj: &Map<String, Value>, stack: &[String]) -> Checked {
 fn object_array(items: &[Value], stack: &[String]) -> Checked {
     let mut failures = Failures::new();
     for (i, item) in items.iter().enumerate() {
-        let checked = apply(Rule::ObjectOrDirective, Some(item), &push(stack, &i.to_string()));
+        let checked = apply(
+            Rule::ObjectOrDirective,
+            Some(item),
+            &push(stack, &i.to_string()),
+        );
         failures.extend(checked.err().unwrap_or_default());
     }
     failures.is_empty().then_some(()).ok_or(failures)
@@ -253,7 +317,10 @@ fn one_of(allowed: &[&str], value: Option<&Value>, stack: &[String]) -> Checked 
         return Ok(());
     }
     let quoted = serde_json::to_string(text).unwrap_or_default();
-    Err(fail(stack, format!("should be one of {} but it is {quoted}", allowed.join(", "))))
+    Err(fail(
+        stack,
+        format!("should be one of {} but it is {quoted}", allowed.join(", ")),
+    ))
 }
 
 fn length(min: usize, max: usize, value: Option<&Value>, stack: &[String]) -> Checked {
@@ -262,10 +329,16 @@ fn length(min: usize, max: usize, value: Option<&Value>, stack: &[String]) -> Ch
     };
     let len = js_length(text);
     if len < min {
-        return Err(fail(stack, format!("should be a string of length {min} or greater")));
+        return Err(fail(
+            stack,
+            format!("should be a string of length {min} or greater"),
+        ));
     }
     if len > max {
-        return Err(fail(stack, format!("should be a string of length {max} or less")));
+        return Err(fail(
+            stack,
+            format!("should be a string of length {max} or less"),
+        ));
     }
     Ok(())
 }

@@ -104,7 +104,10 @@ impl Js {
             Js::Number(n) => Value::Number(n),
             Js::String(s) => Value::String(s),
             Js::Array(items) => Value::Array(
-                items.into_iter().map(|v| v.into_json().unwrap_or(Value::Null)).collect(),
+                items
+                    .into_iter()
+                    .map(|v| v.into_json().unwrap_or(Value::Null))
+                    .collect(),
             ),
             Js::Object(entries) => {
                 let mut map = Map::new();
@@ -142,7 +145,9 @@ impl From<Value> for Js {
             Value::Number(n) => Js::Number(n),
             Value::String(s) => Js::String(s),
             Value::Array(items) => Js::Array(items.into_iter().map(Js::from).collect()),
-            Value::Object(map) => Js::Object(map.into_iter().map(|(k, v)| (k, Js::from(v))).collect()),
+            Value::Object(map) => {
+                Js::Object(map.into_iter().map(|(k, v)| (k, Js::from(v))).collect())
+            }
         }
     }
 }
@@ -179,7 +184,13 @@ fn is_zero(n: &Number) -> bool {
 fn join_array(items: &[Js]) -> String {
     let parts: Vec<String> = items
         .iter()
-        .map(|item| if item.is_nullish() { String::new() } else { item.to_js_string() })
+        .map(|item| {
+            if item.is_nullish() {
+                String::new()
+            } else {
+                item.to_js_string()
+            }
+        })
         .collect();
     parts.join(",")
 }
@@ -226,7 +237,11 @@ pub(crate) fn f64_to_js_string(x: f64) -> String {
         let e = n - 1;
         let e_sign = if e < 0 { '-' } else { '+' };
         let (first, rest) = digits.split_at(1);
-        let rest = if rest.is_empty() { String::new() } else { format!(".{rest}") };
+        let rest = if rest.is_empty() {
+            String::new()
+        } else {
+            format!(".{rest}")
+        };
         format!("{first}{rest}e{e_sign}{}", e.abs())
     };
     format!("{sign}{body}")
@@ -261,7 +276,10 @@ fn write_json(value: &Js, out: &mut String) {
         Js::Object(entries) => {
             out.push('{');
             let defined = entries.iter().filter(|(_, v)| !matches!(v, Js::Undefined));
-            for (i, (key, item)) in in_js_order(defined.map(|(k, v)| (k, v))).into_iter().enumerate() {
+            for (i, (key, item)) in in_js_order(defined.map(|(k, v)| (k, v)))
+                .into_iter()
+                .enumerate()
+            {
                 if i > 0 {
                     out.push(',');
                 }
@@ -290,14 +308,22 @@ pub(crate) fn array_index(key: &str) -> Option<usize> {
     if !canonical {
         return None;
     }
-    key.parse::<u32>().ok().filter(|i| *i != u32::MAX).map(|i| i as usize)
+    key.parse::<u32>()
+        .ok()
+        .filter(|i| *i != u32::MAX)
+        .map(|i| i as usize)
 }
 
 /// Entries in the order JS enumerates an object: array-index keys first, ascending, then
 /// the other keys in insertion order.
-pub(crate) fn in_js_order<K: AsRef<str>, V>(entries: impl IntoIterator<Item = (K, V)>) -> Vec<(K, V)> {
+pub(crate) fn in_js_order<K: AsRef<str>, V>(
+    entries: impl IntoIterator<Item = (K, V)>,
+) -> Vec<(K, V)> {
     let mut entries: Vec<(K, V)> = entries.into_iter().collect();
-    if entries.iter().any(|(k, _)| array_index(k.as_ref()).is_some()) {
+    if entries
+        .iter()
+        .any(|(k, _)| array_index(k.as_ref()).is_some())
+    {
         entries.sort_by_key(|(k, _)| array_index(k.as_ref()).map_or((1, 0), |i| (0, i)));
     }
     entries
@@ -330,8 +356,11 @@ impl ObjectBuilder {
 /// The UTF-16 code units of `s` as one-unit JS strings, as `'ab'[i]` or `Object.assign({}, 'ab')`
 /// see them. A lone surrogate half cannot live in a Rust string and becomes U+FFFD.
 pub(crate) fn utf16_units(s: &str) -> impl Iterator<Item = String> + '_ {
-    s.encode_utf16()
-        .map(|unit| char::from_u32(u32::from(unit)).unwrap_or(char::REPLACEMENT_CHARACTER).to_string())
+    s.encode_utf16().map(|unit| {
+        char::from_u32(u32::from(unit))
+            .unwrap_or(char::REPLACEMENT_CHARACTER)
+            .to_string()
+    })
 }
 
 /// JS `string.length`.
@@ -348,8 +377,38 @@ pub(crate) fn js_trim(s: &str) -> &str {
 fn is_js_whitespace(c: char) -> bool {
     matches!(
         c,
-        '\u{9}' | '\u{a}' | '\u{b}' | '\u{c}' | '\u{d}' | ' ' | '\u{a0}' | '\u{1680}'
-            | '\u{2000}'..='\u{200a}'
-            | '\u{2028}' | '\u{2029}' | '\u{202f}' | '\u{205f}' | '\u{3000}' | '\u{feff}'
+        '\u{9}' | '\u{a}' | '\u{b}' | '\u{c}' | '\u{d}' | ' ' | '\u{a0}' | '\u{1680}' | '\u{2000}'
+            ..='\u{200a}'
+                | '\u{2028}'
+                | '\u{2029}'
+                | '\u{202f}'
+                | '\u{205f}'
+                | '\u{3000}'
+                | '\u{feff}'
     )
+}
+
+/// The `$` patterns of a JS `String.prototype.replace` replacement string, for a pattern without
+/// capture groups: `$$`, `$&` (the match), `` $` `` (before it) and `$'` (after it).
+pub(crate) fn expand_replacement(
+    replacement: &str,
+    text: &str,
+    found: std::ops::Range<usize>,
+    out: &mut String,
+) {
+    let mut chars = replacement.chars().peekable();
+    while let Some(c) = chars.next() {
+        let expansion = match (c, chars.peek()) {
+            ('$', Some('$')) => "$",
+            ('$', Some('&')) => &text[found.clone()],
+            ('$', Some('`')) => &text[..found.start],
+            ('$', Some('\'')) => &text[found.end..],
+            _ => {
+                out.push(c);
+                continue;
+            }
+        };
+        out.push_str(expansion);
+        chars.next();
+    }
 }

@@ -386,3 +386,17 @@ async fn talon_one_declares_sixty_requests_per_second() {
     assert_eq!((budget.requests, budget.window_ms), (60, 1000));
     assert_eq!(module.description.actions.len(), 12);
 }
+
+#[tokio::test]
+async fn perform_batch_sends_one_request_per_payload_in_order() {
+    let e = env().await;
+    let module = e.rt.load_path(&component("sluice-talon-one")).await.unwrap();
+    let settings = Settings::split(&module.description, &t1_settings()).unwrap();
+    let payloads = [json!({"audienceId": "a1"}), json!({"audienceId": "a2"})];
+    let call = e.rt.perform_batch(&module, "deleteAudience", &payloads, &settings).await;
+    let results = call.result.expect("batch runs");
+    assert_eq!(results.len(), 2);
+    assert!(results.iter().all(Result::is_ok));
+    let paths: Vec<String> = e.server.take().into_iter().map(|s| s.path).collect();
+    assert_eq!(paths, ["/segment/audiences/a1", "/segment/audiences/a2"]);
+}

@@ -9,14 +9,22 @@ use std::process::{Command, Output};
 use serde_json::{json, Value};
 use support::{component, root, Recorder};
 
+/// A modules directory holding the freshly built components under their
+/// slugs, filled once per test process (and atomically, as other test
+/// processes may be reading it).
 fn modules_dir() -> std::path::PathBuf {
-    // A modules directory holding the freshly built components under their slugs.
-    let dir = root().join("target/test-modules/cli");
-    std::fs::create_dir_all(&dir).unwrap();
-    for (krate, slug) in [("sluice-toplyne", "toplyne"), ("sluice-talon-one", "talon-one")] {
-        std::fs::copy(component(krate), dir.join(format!("{slug}.wasm"))).unwrap();
-    }
-    dir
+    static DIR: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = root().join("target/test-modules/cli");
+        std::fs::create_dir_all(&dir).unwrap();
+        for (krate, slug) in [("sluice-toplyne", "toplyne"), ("sluice-talon-one", "talon-one")] {
+            let tmp = dir.join(format!(".{slug}.{}.tmp", std::process::id()));
+            std::fs::copy(component(krate), &tmp).unwrap();
+            std::fs::rename(&tmp, dir.join(format!("{slug}.wasm"))).unwrap();
+        }
+        dir
+    })
+    .clone()
 }
 
 fn sluice(args: &[&str]) -> Output {
@@ -151,4 +159,131 @@ fn a_second_start_uses_the_compile_cache() {
     assert!(run().status.success());
     assert_eq!(std::fs::read_dir(&cache).unwrap().count(), 1);
     assert_eq!(std::fs::metadata(entries[0].path()).unwrap().modified().unwrap(), modified, "not compiled again");
+}
+
+fn write_config(name: &str, text: &str) -> std::path::PathBuf {
+    let dir = root().join("target/test-modules/configs");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn send_with_stdin(args: &[&str], stdin: &str) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sluice"))
+        .args(args)
+        .env("SLUICE_MODULES", modules_dir())
+        .env("SLUICE_CACHE_DIR", support::cache_dir())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn send_routes_events_through_presets_and_mappings_over_real_http() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let server = rt.block_on(Recorder::start());
+    let config = write_config(
+        "send.toml",
+        r#"
+[[destination]]
+name = "toplyne"
+module = "toplyne"
+presets = true
+settings = { apiKey = "k-toplyne" }
+
+[[destination]]
+name = "t1"
+module = "talon-one"
+settings = { apiKey = "k-t1", deployment = "https://acme.europe-west1.talon.one" }
+
+[[destination.mapping]]
+name = "orders"
+subscribe = 'type = "track" and (event = "Order Completed" or event = "Order Refunded")'
+action = "trackEventV2"
+defaults = true
+mapping = { eventType = "order" }
+"#,
+    );
+    let events = [
+        r#"{"type":"identify","userId":"u1","timestamp":"2023-02-22T15:21:15.449Z","traits":{"plan":"pro"}}"#,
+        r#"{"type":"group","groupId":"g1","timestamp":"2023-02-22T15:21:15.449Z","traits":{"name":"Acme"}}"#,
+        r#"{"type":"track","event":"Order Completed","userId":"u1","timestamp":"2023-02-22T15:21:15.449Z","properties":{"attributes":{"total":5}}}"#,
+        r#"{"type":"page","name":"Home","userId":"u1"}"#,
+        r#"{"type": not json"#,
+    ]
+    .join("\n");
+    let t1 = format!("https://integration.talon.one={}", server.url());
+    let top = format!("https://api.toplyne.io={}", server.url());
+    let out = send_with_stdin(&["send", "--config", config.to_str().unwrap(), "--event", "-", "--route", &t1, "--route", &top], &events);
+    let lines: Vec<Value> = String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let summary: Vec<(i64, String, bool)> = lines
+        .iter()
+        .map(|l| (l["event"].as_i64().unwrap(), l["action"].as_str().unwrap_or("-").to_string(), l["ok"].as_bool().unwrap()))
+        .collect();
+    assert_eq!(
+        summary,
+        vec![
+            (0, "sendUserProfiles".into(), true),
+            (1, "sendAccountProfiles".into(), true),
+            (2, "sendEvents".into(), true),
+            (2, "trackEventV2".into(), true),
+            (3, "-".into(), true),
+            (4, "-".into(), false),
+        ],
+        "{lines:#?}"
+    );
+    assert_eq!(lines[4]["matched"], json!(0));
+    assert_eq!(lines[5]["error"]["kind"], json!("validation"));
+    assert_eq!(out.status.code(), Some(10), "a bad event line makes the run fail, after the rest went through");
+    let paths: Vec<String> = server.take().iter().map(|s| format!("{} {}", s.method, s.path)).collect();
+    assert_eq!(
+        paths,
+        vec![
+            "POST /v1/upload/users/profiles",
+            "POST /v1/upload/accounts/profiles",
+            "POST /v1/upload/events",
+            "PUT /segment/v2/events",
+        ]
+    );
+}
+
+#[test]
+fn send_rejects_a_malformed_trigger_at_load_with_its_column() {
+    let config = write_config(
+        "bad-trigger.toml",
+        "[[destination]]\nname = \"t\"\nmodule = \"toplyne\"\nsettings = { apiKey = \"k\" }\n\
+         [[destination.mapping]]\nname = \"m\"\nsubscribe = 'type = \"track\" and (event = \"x\"'\naction = \"sendEvents\"\n",
+    );
+    let out = sluice(&["send", "--config", config.to_str().unwrap(), "--event", "{}"]);
+    assert_eq!(out.status.code(), Some(17));
+    let msg = last_json(&out)["error"]["message"].as_str().unwrap().to_string();
+    assert!(msg.contains("mapping 'm'") && msg.contains("column"), "{msg}");
+}
+
+#[test]
+fn send_allows_at_most_50_mappings_per_instance() {
+    let mut text = String::from("[[destination]]\nname = \"t\"\nmodule = \"toplyne\"\nsettings = { apiKey = \"k\" }\n");
+    for i in 0..51 {
+        text += &format!("[[destination.mapping]]\nname = \"m{i}\"\nsubscribe = 'type = \"track\"'\naction = \"sendEvents\"\n");
+    }
+    let out = sluice(&["send", "--config", write_config("many.toml", &text).to_str().unwrap(), "--event", "{}"]);
+    assert_eq!(out.status.code(), Some(17));
+    let msg = last_json(&out)["error"]["message"].as_str().unwrap().to_string();
+    assert!(msg.contains("51 mappings") && msg.contains("at most 50"), "{msg}");
+}
+
+#[test]
+fn a_mapping_error_uses_the_reference_message() {
+    let out = sluice(&[
+        "perform", "toplyne", "sendEvents", "--settings", r#"{"apiKey":"k-1234"}"#, "--event", TRACK,
+        "--mapping", r#"{"eventName":{"@if":{"then":{"@oops":1}}}}"#, "--json",
+    ]);
+    assert_eq!(out.status.code(), Some(10));
+    assert_eq!(last_json(&out)["error"]["message"], json!("/eventName/@if/then has an invalid directive: @oops."));
 }

@@ -21,7 +21,7 @@ use crate::bindings::v0_1_0::{self as wit, DestinationWorld, DestinationWorldPre
 use crate::budget::{Budgets, Rate};
 use crate::cache;
 use crate::egress::{Egress, Exchange, Policy};
-use crate::error::{Error, Kind, Result};
+use crate::error::{Error, Result};
 use crate::limits::{EpochTicker, Exceeded, Limits};
 use crate::secrets::Settings;
 use crate::state::GuestState;
@@ -371,10 +371,4 @@ fn check_description(d: &Description) -> std::result::Result<(), String> {
         }
     }
     Ok(())
-}
-
-impl From<Kind> for &'static str {
-    fn from(k: Kind) -> Self {
-        k.name()
-    }
 }

@@ -2,7 +2,8 @@
 
 use serde_json::{json, Value};
 
-use super::value::{f64_to_js_string, Js};
+use super::value::Js;
+use crate::js::number_to_string as f64_to_js_string;
 use super::{get, resolve_validated, transform, validate_mapping};
 
 fn map(mapping: Value, data: Value) -> Value {

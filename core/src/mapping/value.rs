@@ -203,49 +203,9 @@ pub(crate) fn number_to_js_string(n: &Number) -> String {
     if let Some(u) = n.as_u64().filter(|u| *u <= MAX_SAFE_INTEGER) {
         return u.to_string();
     }
-    f64_to_js_string(n.as_f64().unwrap_or(f64::NAN))
+    crate::js::number_to_string(n.as_f64().unwrap_or(f64::NAN))
 }
 
-/// ECMAScript `Number::toString` (radix 10), built on Rust's shortest round-trip digits.
-pub(crate) fn f64_to_js_string(x: f64) -> String {
-    if x.is_nan() {
-        return "NaN".into();
-    }
-    if x == 0.0 {
-        return "0".into();
-    }
-    if x.is_infinite() {
-        return if x > 0.0 { "Infinity" } else { "-Infinity" }.into();
-    }
-    let sign = if x < 0.0 { "-" } else { "" };
-    let scientific = format!("{:e}", x.abs());
-    let Some((mantissa, exponent)) = scientific.split_once('e') else {
-        return x.to_string();
-    };
-    let digits: String = mantissa.chars().filter(|c| *c != '.').collect();
-    let k = digits.len() as i64;
-    // The decimal point sits after `n` digits.
-    let n = exponent.parse::<i64>().unwrap_or(0) + 1;
-    let body = if k <= n && n <= 21 {
-        format!("{digits}{}", "0".repeat((n - k) as usize))
-    } else if 0 < n && n <= 21 {
-        let (int, frac) = digits.split_at(n as usize);
-        format!("{int}.{frac}")
-    } else if -6 < n && n <= 0 {
-        format!("0.{}{digits}", "0".repeat((-n) as usize))
-    } else {
-        let e = n - 1;
-        let e_sign = if e < 0 { '-' } else { '+' };
-        let (first, rest) = digits.split_at(1);
-        let rest = if rest.is_empty() {
-            String::new()
-        } else {
-            format!(".{rest}")
-        };
-        format!("{first}{rest}e{e_sign}{}", e.abs())
-    };
-    format!("{sign}{body}")
-}
 
 /// `JSON.stringify`: `None` for `undefined`; keys in JS order; numbers printed as JS does.
 pub(crate) fn json_stringify(value: &Js) -> Option<String> {
@@ -371,22 +331,9 @@ pub(crate) fn js_length(s: &str) -> usize {
 /// JS `String.prototype.trim` (its whitespace set differs from Rust's: it includes U+FEFF,
 /// excludes U+0085).
 pub(crate) fn js_trim(s: &str) -> &str {
-    s.trim_matches(is_js_whitespace)
+    s.trim_matches(crate::js::is_js_space)
 }
 
-fn is_js_whitespace(c: char) -> bool {
-    matches!(
-        c,
-        '\u{9}' | '\u{a}' | '\u{b}' | '\u{c}' | '\u{d}' | ' ' | '\u{a0}' | '\u{1680}' | '\u{2000}'
-            ..='\u{200a}'
-                | '\u{2028}'
-                | '\u{2029}'
-                | '\u{202f}'
-                | '\u{205f}'
-                | '\u{3000}'
-                | '\u{feff}'
-    )
-}
 
 /// The `$` patterns of a JS `String.prototype.replace` replacement string, for a pattern without
 /// capture groups: `$$`, `$&` (the match), `` $` `` (before it) and `$'` (after it).

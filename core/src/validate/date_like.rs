@@ -12,7 +12,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::js::{is_js_space, is_js_white_space, number_to_string, string_to_number};
+use crate::js::{is_js_space, is_js_white_space, number_to_string, string_to_number};
 
 /// Whether the reference's `date-like` format accepts `s`.
 pub fn is_date_like(s: &str) -> bool {

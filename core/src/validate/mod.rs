@@ -7,7 +7,7 @@
 mod coerce;
 mod date_like;
 mod empty;
-mod js;
+
 mod messages;
 mod schema;
 mod validator;

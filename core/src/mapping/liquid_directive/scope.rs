@@ -6,7 +6,8 @@ use liquid::model::{KStringCow, ScalarCow, State, Value as LiquidValue};
 use liquid_core::model::{ArrayView, DisplayCow, ObjectView, ValueView};
 use serde_json::Number;
 
-use crate::mapping::value::{f64_to_js_string, Js};
+use crate::js::number_to_string as f64_to_js_string;
+use crate::mapping::value::Js;
 
 /// The event as LiquidJS sees it: JS-like rendering, and a missing key, index or path
 /// below a missing value reads as nil.

@@ -1,5 +1,6 @@
-//! The few JavaScript number conversions the reference relies on: `Number(string)`,
-//! `String(number)` and how `JSON.stringify` writes a number.
+//! The JavaScript semantics the reference relies on, shared by mapping and
+//! validation: `Number(string)`, `String(number)` and how `JSON.stringify`
+//! writes a number.
 
 use serde_json::{Number, Value};
 

@@ -155,3 +155,40 @@ async fn a_component_that_imports_the_filesystem_is_refused_at_load() {
     assert_eq!(err.kind, Kind::Config);
     assert!(err.message.contains("wasi:filesystem/preopens"), "{}", err.message);
 }
+
+async fn with_egress_limits(limits: sluice::egress::Limits) -> (Runtime, Recorder) {
+    let server = Recorder::start().await;
+    let mut opts = sluice::Options::new(sluice::egress::Egress::new(vec![server.route(API)], limits, false));
+    opts.cache_dir = Some(support::cache_dir());
+    (Runtime::new(opts).unwrap(), server)
+}
+
+#[tokio::test]
+async fn redirects_are_not_followed() {
+    let (rt, server) = setup().await;
+    server.answer(support::Answer {
+        status: 302,
+        body: String::new(),
+        headers: vec![("location".into(), "https://evil.example.com/".into())],
+        delay: Duration::ZERO,
+    });
+    let err = expect_error(&rt, "ok", Kind::Rejected, "302").await;
+    assert_eq!(err.status, Some(302));
+    assert_eq!(server.take().len(), 1, "only the first request was made");
+}
+
+#[tokio::test]
+async fn a_slow_api_times_out_as_retryable() {
+    let limits = sluice::egress::Limits { request_timeout: Duration::from_millis(300), ..Default::default() };
+    let (rt, server) = with_egress_limits(limits).await;
+    server.answer(support::Answer { status: 200, body: "{}".into(), headers: vec![], delay: Duration::from_secs(5) });
+    expect_error(&rt, "ok", Kind::Retryable, "did not answer within").await;
+}
+
+#[tokio::test]
+async fn an_oversized_response_is_cut_off() {
+    let limits = sluice::egress::Limits { max_response_bytes: 1024, ..Default::default() };
+    let (rt, server) = with_egress_limits(limits).await;
+    server.answer_with(200, &"x".repeat(4096));
+    expect_error(&rt, "ok", Kind::Egress, "larger than 1024 bytes").await;
+}

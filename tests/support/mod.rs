@@ -46,7 +46,16 @@ impl Seen {
 pub struct Recorder {
     pub addr: SocketAddr,
     seen: Arc<Mutex<Vec<Seen>>>,
-    answer: Arc<Mutex<(u16, String)>>,
+    answer: Arc<Mutex<Answer>>,
+}
+
+/// How the recorder answers.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    pub status: u16,
+    pub body: String,
+    pub headers: Vec<(String, String)>,
+    pub delay: std::time::Duration,
 }
 
 impl Recorder {
@@ -54,7 +63,12 @@ impl Recorder {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind loopback");
         let addr = listener.local_addr().unwrap();
         let seen = Arc::new(Mutex::new(Vec::new()));
-        let answer = Arc::new(Mutex::new((200u16, r#"{"ok":true}"#.to_string())));
+        let answer = Arc::new(Mutex::new(Answer {
+            status: 200,
+            body: r#"{"ok":true}"#.to_string(),
+            headers: Vec::new(),
+            delay: std::time::Duration::ZERO,
+        }));
         let (s, a) = (seen.clone(), answer.clone());
         tokio::spawn(async move {
             loop {
@@ -79,14 +93,13 @@ impl Recorder {
                                 body,
                                 at,
                             });
-                            let (status, text) = a.lock().unwrap().clone();
-                            Ok::<_, Infallible>(
-                                Response::builder()
-                                    .status(status)
-                                    .header("content-type", "application/json")
-                                    .body(Full::new(Bytes::from(text)))
-                                    .unwrap(),
-                            )
+                            let answer = a.lock().unwrap().clone();
+                            tokio::time::sleep(answer.delay).await;
+                            let mut response = Response::builder().status(answer.status).header("content-type", "application/json");
+                            for (k, v) in &answer.headers {
+                                response = response.header(k, v);
+                            }
+                            Ok::<_, Infallible>(response.body(Full::new(Bytes::from(answer.body))).unwrap())
                         }
                     });
                     let _ = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
@@ -101,7 +114,13 @@ impl Recorder {
     }
 
     pub fn answer_with(&self, status: u16, body: &str) {
-        *self.answer.lock().unwrap() = (status, body.to_string());
+        let mut a = self.answer.lock().unwrap();
+        a.status = status;
+        a.body = body.to_string();
+    }
+
+    pub fn answer(&self, answer: Answer) {
+        *self.answer.lock().unwrap() = answer;
     }
 
     pub fn seen(&self) -> Vec<Seen> {

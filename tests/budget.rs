@@ -19,10 +19,11 @@ async fn a_burst_of_300_stays_within_60_per_second() {
     let settings = Settings::split(&module.description, &json!({"apiKey": "budget-key", "deployment": "https://acme.talon.one"})).unwrap();
     let payload = json!({"audienceId": "a1"});
 
+    let client = rt.client(module, &settings);
     let mut tasks = Vec::new();
     for _ in 0..300 {
-        let (rt, module, settings, payload) = (rt.clone(), module.clone(), settings.clone(), payload.clone());
-        tasks.push(tokio::spawn(async move { rt.perform(&module, "deleteAudience", &payload, &settings).await.result }));
+        let (rt, client, payload) = (rt.clone(), client.clone(), payload.clone());
+        tasks.push(tokio::spawn(async move { rt.perform(&client, "deleteAudience", &payload).await.result }));
     }
     for t in tasks {
         t.await.unwrap().expect("every request is held back, none dropped");

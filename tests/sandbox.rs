@@ -26,7 +26,7 @@ async fn setup() -> (Runtime, Recorder) {
 async fn call(rt: &Runtime, action: &str) -> (Result<String, sluice::Error>, Vec<sluice::egress::Exchange>) {
     let module = rt.load_path(&component("sluice-hostile")).await.expect("load hostile");
     let settings = Settings::split(&module.description, &json!({"apiKey": SECRET, "region": "eu"})).unwrap();
-    let call = rt.perform(&module, action, &json!({}), &settings).await;
+    let call = rt.perform(&rt.client(module, &settings), action, &json!({})).await;
     (call.result.map(|o| o.body), call.exchanges)
 }
 

@@ -8,13 +8,15 @@
 //! connection, so no guest retry loop can get around it.
 //!
 //! Default: the module's declared budget, overridable by the operator. Over
-//! budget, a request is held back, never dropped: each request reserves the
-//! earliest slot at which no window of the budget's length holds more than its
-//! count (a sliding log, exact for every window, unlike a token bucket with a
-//! burst). A small guard is added to the window so that jitter between leaving
-//! the host and arriving at the API cannot push a window there over budget.
+//! budget, a request is held back, never dropped: requests leave in order, each
+//! once the request `count` places before it left more than a window ago (a
+//! sliding log of departure times, exact for every window, unlike a token
+//! bucket with a burst). A small guard is added to the window so that jitter
+//! between leaving the host and arriving at the API cannot push a window there
+//! over budget.
 
 use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -57,40 +59,47 @@ impl Rate {
 #[derive(Debug)]
 pub struct Budget {
     rate: Rate,
-    /// Slots reserved for the last `rate.requests` requests, oldest first.
-    log: Mutex<VecDeque<Instant>>,
+    /// When each of the last `rate.requests` requests actually left, oldest
+    /// first. The async mutex is fair (FIFO), so waiting requests leave in the
+    /// order they asked, and the one at the head holds it while it sleeps.
+    log: tokio::sync::Mutex<VecDeque<Instant>>,
+    waiting: AtomicUsize,
 }
 
 impl Budget {
     pub fn new(rate: Rate) -> Self {
-        Budget { rate, log: Mutex::new(VecDeque::with_capacity(rate.requests as usize + 1)) }
+        Budget {
+            rate,
+            log: tokio::sync::Mutex::new(VecDeque::with_capacity(rate.requests as usize)),
+            waiting: AtomicUsize::new(0),
+        }
     }
 
     pub fn rate(&self) -> Rate {
         self.rate
     }
 
-    /// Reserves the next slot and returns it; the caller waits until then.
-    pub fn reserve(&self) -> Instant {
-        let n = self.rate.requests as usize;
-        let now = Instant::now();
-        let mut log = self.log.lock().unwrap_or_else(|p| p.into_inner());
-        let slot = if log.len() < n { now } else { now.max(log[log.len() - n] + self.rate.window + GUARD) };
-        log.push_back(slot);
-        while log.len() > n {
-            log.pop_front();
-        }
-        slot
+    /// Roughly how long a request asking now would be held back.
+    pub fn expected_wait(&self) -> Duration {
+        let queued = self.waiting.load(Ordering::Relaxed) as u32;
+        (self.rate.window + GUARD) * (queued / self.rate.requests)
     }
 
-    /// Waits for a slot; returns how long the request was held back.
+    /// Waits until the request may leave and records when it did. The time
+    /// recorded is after the wait, so a late wake-up delays the requests
+    /// behind it instead of letting them crowd a window.
     pub async fn acquire(&self) -> Duration {
-        let slot = self.reserve();
-        let now = Instant::now();
-        if slot > now {
-            tokio::time::sleep_until(slot).await;
+        let asked = Instant::now();
+        self.waiting.fetch_add(1, Ordering::Relaxed);
+        let mut log = self.log.lock().await;
+        if log.len() == self.rate.requests as usize {
+            let oldest = log.pop_front().unwrap_or(asked);
+            tokio::time::sleep_until(oldest + self.rate.window + GUARD).await;
         }
-        slot.saturating_duration_since(now)
+        let left = Instant::now();
+        log.push_back(left);
+        self.waiting.fetch_sub(1, Ordering::Relaxed);
+        left - asked
     }
 }
 
@@ -128,18 +137,30 @@ mod tests {
         assert!(Rate::parse("fast").is_err());
     }
 
-    #[test]
-    fn no_window_holds_more_than_the_budget() {
-        let budget = Budget::new(Rate::per_second(60));
-        let slots: Vec<Instant> = (0..300).map(|_| budget.reserve()).collect();
-        for i in 0..slots.len() - 60 {
-            assert!(slots[i + 60] - slots[i] >= Duration::from_secs(1), "window at {i} over budget");
+    #[tokio::test(start_paused = true)]
+    async fn no_window_holds_more_than_the_budget() {
+        let budget = Arc::new(Budget::new(Rate::per_second(60)));
+        let tasks: Vec<_> = (0..300)
+            .map(|_| {
+                let b = budget.clone();
+                tokio::spawn(async move {
+                    b.acquire().await;
+                    Instant::now()
+                })
+            })
+            .collect();
+        let mut left = Vec::new();
+        for t in tasks {
+            left.push(t.await.unwrap());
         }
-        // The first 60 go at once; the pace after that is the budget's.
-        assert!(slots[59] - slots[0] < Duration::from_millis(50), "the first 60 are not held back");
-        assert!(slots[60] - slots[0] >= Duration::from_secs(1));
-        let total = slots[299] - slots[0];
-        assert!(total >= Duration::from_secs(4) && total < Duration::from_millis(4200), "{total:?}");
+        left.sort();
+        for i in 0..left.len() - 60 {
+            assert!(left[i + 60] - left[i] >= Duration::from_secs(1), "window at {i} over budget");
+        }
+        // The first 60 go at once; after that, the budget's pace.
+        assert_eq!(left[59], left[0]);
+        let total = left[299] - left[0];
+        assert_eq!(total, (Duration::from_secs(1) + GUARD) * 4);
     }
 
     #[test]
@@ -147,8 +168,7 @@ mod tests {
         let budgets = Budgets::default();
         let a = budgets.for_client("m:a", Rate::per_second(1));
         let b = budgets.for_client("m:b", Rate::per_second(1));
-        a.reserve();
-        assert!(b.reserve() <= Instant::now());
+        assert!(!Arc::ptr_eq(&a, &b));
         assert!(Arc::ptr_eq(&a, &budgets.for_client("m:a", Rate::per_second(1))));
     }
 }

@@ -7,14 +7,13 @@
 //! and an instance may hold at most 50 mappings, as Segment documents.
 
 use std::path::Path;
-use std::sync::Arc;
 
 use serde::Deserialize;
 use serde_json::Value;
 use sluice_core::prepare::{Mapping, MappingChoice};
 use sluice_core::subscription::Subscription;
 
-use crate::engine::{Module, Runtime};
+use crate::engine::{Client, Module, Runtime};
 use crate::error::{Error, Result};
 use crate::secrets::Settings;
 
@@ -63,7 +62,7 @@ pub struct Route {
 
 pub struct Instance {
     pub name: String,
-    pub module: Arc<Module>,
+    pub client: Client,
     pub settings: Settings,
     pub routes: Vec<Route>,
 }
@@ -115,7 +114,8 @@ impl Config {
                     routes.len()
                 )));
             }
-            instances.push(Instance { name: inst.name, module, settings, routes });
+            let client = runtime.client(module, &settings);
+            instances.push(Instance { name: inst.name, client, settings, routes });
         }
         Ok(Config { instances })
     }

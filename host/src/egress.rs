@@ -337,16 +337,15 @@ impl Egress {
             return Ok(Inbound { status: 200, headers: Vec::new(), body: Vec::new() });
         }
         if let Some(budget) = &policy.budget {
-            let slot = budget.reserve();
-            let wait = slot.saturating_duration_since(tokio::time::Instant::now());
+            let wait = budget.expected_wait();
             if wait > policy.max_budget_wait {
                 return Err(EgressError::RateLimited(format!(
-                    "the rate budget of {} requests per {:?} would hold this request for {wait:?}",
+                    "the rate budget of {} requests per {:?} would hold this request for about {wait:?}",
                     budget.rate().requests,
                     budget.rate().window
                 )));
             }
-            tokio::time::sleep_until(slot).await;
+            budget.acquire().await;
         }
 
         let route = self.routes.iter().find(|r| r.origin == origin);

@@ -65,6 +65,16 @@ pub struct Module {
     pre: DestinationWorldPre<GuestState>,
 }
 
+/// A module bound to one client's settings. Its egress policy (resolved
+/// hosts, auth bindings, rate budget) and the guest's settings JSON are
+/// worked out once here, not on every call.
+#[derive(Clone)]
+pub struct Client {
+    pub module: Arc<Module>,
+    settings_json: String,
+    policy: Arc<Policy>,
+}
+
 /// The result of one call plus every HTTP exchange it made.
 #[derive(Debug)]
 pub struct Call<T> {
@@ -200,7 +210,8 @@ impl Runtime {
         Ok(Arc::new(module))
     }
 
-    fn policy(&self, module: &Module, settings: &Settings) -> Arc<Policy> {
+    /// Binds a module to a client's settings; see [`Client`].
+    pub fn client(&self, module: Arc<Module>, settings: &Settings) -> Client {
         let rate = self.rate.or_else(|| {
             module.description.rate_budget.map(|r| Rate {
                 requests: r.requests,
@@ -208,16 +219,17 @@ impl Runtime {
             })
         });
         let budget = rate.map(|r| self.budgets.for_client(&settings.client_key(&module.slug), r));
-        Arc::new(Policy::new(&module.slug, &module.description, &settings.public, &settings.secrets, budget))
+        let policy = Arc::new(Policy::new(&module.slug, &module.description, &settings.public, &settings.secrets, budget));
+        Client { settings_json: Value::Object(settings.public.clone()).to_string(), module, policy }
     }
 
-    pub async fn perform(&self, module: &Module, action: &str, payload: &Value, settings: &Settings) -> Call<Outcome> {
+    pub async fn perform(&self, client: &Client, action: &str, payload: &Value) -> Call<Outcome> {
         let request = Request::Perform {
             action: action.to_string(),
             payload: payload.to_string(),
-            settings: Value::Object(settings.public.clone()).to_string(),
+            settings: client.settings_json.clone(),
         };
-        let call = self.invoke(module, self.policy(module, settings), request).await;
+        let call = self.invoke(&client.module, client.policy.clone(), request).await;
         Call {
             result: call.result.and_then(|r| match r {
                 Reply::Perform(Ok(o)) => Ok(Outcome { status: o.status, body: o.body }),
@@ -228,19 +240,13 @@ impl Runtime {
         }
     }
 
-    pub async fn perform_batch(
-        &self,
-        module: &Module,
-        action: &str,
-        payloads: &[Value],
-        settings: &Settings,
-    ) -> Call<Vec<Result<Outcome>>> {
+    pub async fn perform_batch(&self, client: &Client, action: &str, payloads: &[Value]) -> Call<Vec<Result<Outcome>>> {
         let request = Request::Batch {
             action: action.to_string(),
             payloads: payloads.iter().map(Value::to_string).collect(),
-            settings: Value::Object(settings.public.clone()).to_string(),
+            settings: client.settings_json.clone(),
         };
-        let call = self.invoke(module, self.policy(module, settings), request).await;
+        let call = self.invoke(&client.module, client.policy.clone(), request).await;
         Call {
             result: call.result.map(|r| match r {
                 Reply::Batch(list) => list
@@ -253,9 +259,9 @@ impl Runtime {
         }
     }
 
-    pub async fn test_authentication(&self, module: &Module, settings: &Settings) -> Call<()> {
-        let request = Request::TestAuth { settings: Value::Object(settings.public.clone()).to_string() };
-        let call = self.invoke(module, self.policy(module, settings), request).await;
+    pub async fn test_authentication(&self, client: &Client) -> Call<()> {
+        let request = Request::TestAuth { settings: client.settings_json.clone() };
+        let call = self.invoke(&client.module, client.policy.clone(), request).await;
         Call {
             result: call.result.and_then(|r| match r {
                 Reply::TestAuth(r) => r.map_err(Error::from),

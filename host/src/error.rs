@@ -65,11 +65,9 @@ impl Kind {
 }
 
 #[derive(Debug, Clone, thiserror::Error, Serialize)]
-#[error("{kind_name} error: {message}")]
+#[error("{} error: {message}", kind.name())]
 pub struct Error {
     pub kind: Kind,
-    #[serde(skip)]
-    kind_name: &'static str,
     pub message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<u16>,
@@ -77,7 +75,7 @@ pub struct Error {
 
 impl Error {
     pub fn new(kind: Kind, message: impl Into<String>) -> Self {
-        Error { kind, kind_name: kind.name(), message: message.into(), status: None }
+        Error { kind, message: message.into(), status: None }
     }
     pub fn with_status(mut self, status: Option<u16>) -> Self {
         self.status = status;

@@ -21,5 +21,5 @@ pub mod modules;
 pub mod secrets;
 mod state;
 
-pub use engine::{Call, Module, Options, Outcome, Runtime};
+pub use engine::{Call, Client, Module, Options, Outcome, Runtime};
 pub use error::{Error, Kind};

@@ -50,6 +50,7 @@ async fn run(cli: &Cli, args: &BenchArgs) -> Result<()> {
     let settings = Settings::split(&module.description, &json_arg("settings", &args.settings).map_err(Error::validation)?)?;
     let event = json_arg("event", &args.event).map_err(Error::validation)?;
     let mapping = Mapping::new(action, MappingChoice::Defaults).map_err(Error::validation)?;
+    let client = runtime.client(module.clone(), &settings);
 
     let map_started = Instant::now();
     let mut payload = json!(null);
@@ -59,13 +60,13 @@ async fn run(cli: &Cli, args: &BenchArgs) -> Result<()> {
     let map_us = map_started.elapsed().as_secs_f64() * 1e6 / f64::from(args.calls);
 
     for _ in 0..100 {
-        runtime.perform(&module, &args.action, &payload, &settings).await.result?;
+        runtime.perform(&client, &args.action, &payload).await.result?;
     }
     let mut samples = Vec::with_capacity(args.calls as usize);
     let started = Instant::now();
     for _ in 0..args.calls {
         let t = Instant::now();
-        runtime.perform(&module, &args.action, &payload, &settings).await.result?;
+        runtime.perform(&client, &args.action, &payload).await.result?;
         samples.push(t.elapsed());
     }
     let total = started.elapsed();

@@ -9,8 +9,8 @@ wasmtime::component::bindgen!({
     exports: { default: async },
 });
 
-pub use exports::sluice::destination::destination as guest;
-pub use sluice::destination::{http, log, types};
+pub use self::exports::sluice::destination::destination as guest;
+pub use self::sluice::destination::{http, log, types};
 
 impl From<types::FieldType> for core::FieldType {
     fn from(t: types::FieldType) -> Self {

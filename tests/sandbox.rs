@@ -24,9 +24,13 @@ async fn setup() -> (Runtime, Recorder) {
 }
 
 async fn call(rt: &Runtime, action: &str) -> (Result<String, sluice::Error>, Vec<sluice::egress::Exchange>) {
+    call_with(rt, action, json!({})).await
+}
+
+async fn call_with(rt: &Runtime, action: &str, payload: Value) -> (Result<String, sluice::Error>, Vec<sluice::egress::Exchange>) {
     let module = rt.load_path(&component("sluice-hostile")).await.expect("load hostile");
     let settings = Settings::split(&module.description, &json!({"apiKey": SECRET, "region": "eu"})).unwrap();
-    let call = rt.perform(&rt.client(module, &settings), action, &json!({})).await;
+    let call = rt.perform(&rt.client(module, &settings), action, &payload).await;
     (call.result.map(|o| o.body), call.exchanges)
 }
 
@@ -191,4 +195,46 @@ async fn an_oversized_response_is_cut_off() {
     let (rt, server) = with_egress_limits(limits).await;
     server.answer_with(200, &"x".repeat(4096));
     expect_error(&rt, "ok", Kind::Egress, "larger than 1024 bytes").await;
+}
+
+#[tokio::test]
+async fn url_tricks_do_not_get_around_the_allowlist() {
+    let (rt, server) = setup().await;
+    for (url, needle) in [
+        ("https://api.hostile.test@evil.example.com/", "may not reach https://evil.example.com"),
+        ("https://api.hostile.test./x", "may not reach https://api.hostile.test."),
+        ("http://api.hostile.test/x", "may not reach http://api.hostile.test"),
+        ("https://api.hostile.test:8443/x", "may not reach https://api.hostile.test:8443"),
+        ("https://localhost/x", "private address"),
+        ("https://[::ffff:127.0.0.1]/x", "private address"),
+        ("https://[::1]/x", "private address"),
+    ] {
+        let (result, _) = call_with(&rt, "fetch", json!({"url": url})).await;
+        let err = result.expect_err(url);
+        assert_eq!(err.kind, Kind::Egress, "{url}: {}", err.message);
+        assert!(err.message.contains(needle), "{url}: {:?} lacks {needle:?}", err.message);
+    }
+    assert!(server.seen().is_empty());
+    // Case and an explicit default port name the same origin, so they are allowed.
+    for url in ["https://API.Hostile.TEST/ok", "https://api.hostile.test:443/ok"] {
+        call_with(&rt, "fetch", json!({"url": url})).await.0.unwrap_or_else(|e| panic!("{url}: {e}"));
+    }
+    assert_eq!(server.take().len(), 2);
+}
+
+#[tokio::test]
+async fn a_chatty_guest_is_not_a_broken_one() {
+    let (rt, server) = setup().await;
+    call(&rt, "chatty").await.0.expect("200 KiB of stdout is truncated, not fatal");
+    assert_eq!(server.take().len(), 1);
+}
+
+#[tokio::test]
+async fn a_call_may_make_only_so_many_requests() {
+    let (rt, _s) = setup().await;
+    let (result, exchanges) = call(&rt, "flood").await;
+    let err = result.expect_err("flood stops");
+    assert_eq!(err.kind, Kind::Egress);
+    assert!(err.message.contains("more than 1000 requests in one call"), "{}", err.message);
+    assert!(exchanges.len() <= 1001);
 }

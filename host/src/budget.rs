@@ -88,18 +88,37 @@ impl Budget {
     /// Waits until the request may leave and records when it did. The time
     /// recorded is after the wait, so a late wake-up delays the requests
     /// behind it instead of letting them crowd a window.
+    ///
+    /// Cancel-safe: a request dropped while waiting leaves the log untouched.
     pub async fn acquire(&self) -> Duration {
         let asked = Instant::now();
-        self.waiting.fetch_add(1, Ordering::Relaxed);
+        let _waiting = Waiting::enter(&self.waiting);
         let mut log = self.log.lock().await;
-        if log.len() == self.rate.requests as usize {
-            let oldest = log.pop_front().unwrap_or(asked);
-            tokio::time::sleep_until(oldest + self.rate.window + GUARD).await;
+        if log.len() >= self.rate.requests as usize {
+            if let Some(&oldest) = log.front() {
+                tokio::time::sleep_until(oldest + self.rate.window + GUARD).await;
+            }
+            log.pop_front();
         }
         let left = Instant::now();
         log.push_back(left);
-        self.waiting.fetch_sub(1, Ordering::Relaxed);
         left - asked
+    }
+}
+
+/// Counts a waiting request for as long as it waits, even if it is dropped.
+struct Waiting<'a>(&'a AtomicUsize);
+
+impl<'a> Waiting<'a> {
+    fn enter(count: &'a AtomicUsize) -> Self {
+        count.fetch_add(1, Ordering::Relaxed);
+        Waiting(count)
+    }
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
     }
 }
 
@@ -161,6 +180,19 @@ mod tests {
         assert_eq!(left[59], left[0]);
         let total = left[299] - left[0];
         assert_eq!(total, (Duration::from_secs(1) + GUARD) * 4);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_cancelled_wait_leaves_the_budget_intact() {
+        let budget = Budget::new(Rate::per_second(2));
+        budget.acquire().await;
+        budget.acquire().await;
+        // The third would wait a second; give up after 10 ms.
+        assert!(tokio::time::timeout(Duration::from_millis(10), budget.acquire()).await.is_err());
+        assert_eq!(budget.expected_wait(), Duration::ZERO, "no phantom waiter left behind");
+        let before = Instant::now();
+        budget.acquire().await;
+        assert!(Instant::now() - before >= Duration::from_millis(980), "still held back: the window is full");
     }
 
     #[test]

@@ -18,7 +18,8 @@
 //!   connector uses, so DNS rebinding does not get around it;
 //! - HTTPS only, certificates verified by rustls against the webpki roots;
 //!   redirects are never followed; 5 s to connect, 15 s for the whole exchange,
-//!   responses capped at 4 MiB.
+//!   responses capped at 4 MiB; requests capped at 4 MiB of body, 8 KiB of URL
+//!   and 1000 per guest call, so a guest cannot make the host hoard memory.
 //!
 //! The one exception is the operator's `--route ORIGIN=BASE_URL`, which sends
 //! requests meant for ORIGIN to BASE_URL (path and query kept) with no address
@@ -45,6 +46,7 @@ use serde_json::{Map, Value};
 use url::{Origin, Url};
 
 use crate::budget::Budget;
+use crate::guest_log;
 use crate::secrets::{self, Secret};
 
 #[derive(Debug, Clone)]
@@ -52,6 +54,10 @@ pub struct Limits {
     pub connect_timeout: Duration,
     pub request_timeout: Duration,
     pub max_response_bytes: usize,
+    pub max_request_bytes: usize,
+    pub max_url_bytes: usize,
+    /// Requests one guest call may make (a batch makes one per payload).
+    pub max_requests_per_call: usize,
 }
 
 impl Default for Limits {
@@ -60,6 +66,9 @@ impl Default for Limits {
             connect_timeout: Duration::from_secs(5),
             request_timeout: Duration::from_secs(15),
             max_response_bytes: 4 << 20,
+            max_request_bytes: 4 << 20,
+            max_url_bytes: 8 << 10,
+            max_requests_per_call: 1000,
         }
     }
 }
@@ -110,6 +119,21 @@ pub struct Inbound {
     pub body: Vec<u8>,
 }
 
+impl EgressError {
+    /// The same error with any secret value scrubbed from its message.
+    fn redacted(self, policy: &Policy) -> Self {
+        use EgressError::*;
+        match self {
+            Denied(m) => Denied(policy.redact(&m)),
+            Invalid(m) => Invalid(policy.redact(&m)),
+            RateLimited(m) => RateLimited(policy.redact(&m)),
+            Timeout(m) => Timeout(policy.redact(&m)),
+            TooLarge(m) => TooLarge(policy.redact(&m)),
+            Transport(m) => Transport(policy.redact(&m)),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum EgressError {
     #[error("{0}")]
@@ -146,6 +170,8 @@ pub struct Binding {
     pub secret: String,
     pub header: String,
     pub value: Secret,
+    /// The value as shown in dry-run output: the format with the secret redacted.
+    pub shown: String,
     pub hosts: Vec<Origin>,
 }
 
@@ -187,6 +213,7 @@ impl Policy {
                     secret: b.secret.clone(),
                     header: b.header.to_ascii_lowercase(),
                     value: Secret::new(b.format.replace("{secret}", secret.expose())),
+                    shown: b.format.replace("{secret}", secrets::REDACTED),
                     hosts: origins(&b.hosts),
                 })
             })
@@ -264,16 +291,32 @@ impl Egress {
 
     /// Checks, authenticates, paces and sends one request. The exchange is
     /// returned in every case, for the caller's record.
-    pub async fn send(&self, policy: &Policy, req: Outbound) -> (Exchange, Result<Inbound, EgressError>) {
+    /// `sent` is how many requests this call has made before this one.
+    pub async fn send(&self, policy: &Policy, req: Outbound, sent: usize) -> (Exchange, Result<Inbound, EgressError>) {
+        let too_big = if sent >= self.limits.max_requests_per_call {
+            Some(format!("{} made more than {} requests in one call", policy.module, self.limits.max_requests_per_call))
+        } else if req.url.len() > self.limits.max_url_bytes {
+            Some(format!("the URL is longer than {} bytes", self.limits.max_url_bytes))
+        } else if req.body.as_ref().is_some_and(|b| b.len() > self.limits.max_request_bytes) {
+            Some(format!("the request body is larger than {} bytes", self.limits.max_request_bytes))
+        } else {
+            None
+        };
         let mut exchange = Exchange {
             method: req.method.to_string(),
-            url: policy.redact(&req.url),
+            url: policy.redact(&guest_log::truncate(&req.url, 512)),
             headers: Vec::new(),
-            body: req.body.as_ref().map(|b| policy.redact(&String::from_utf8_lossy(b))),
+            body: None,
             status: None,
             error: None,
         };
-        let result = self.check_and_send(policy, req, &mut exchange).await;
+        if let Some(reason) = too_big {
+            let e = EgressError::Denied(reason);
+            exchange.error = Some(e.to_string());
+            return (exchange, Err(e));
+        }
+        exchange.body = req.body.as_ref().map(|b| policy.redact(&String::from_utf8_lossy(b)));
+        let result = self.check_and_send(policy, req, &mut exchange).await.map_err(|e| e.redacted(policy));
         match &result {
             Ok(r) => exchange.status = Some(r.status),
             Err(e) => exchange.error = Some(e.to_string()),
@@ -326,13 +369,22 @@ impl Egress {
             }
             let name = http::HeaderName::from_bytes(binding.header.as_bytes())
                 .map_err(|_| EgressError::Invalid(format!("auth header '{}' is not legal", binding.header)))?;
-            let mut value = header_value(binding.value.expose())?;
+            let mut value = header_value(binding.value.expose()).map_err(|_| {
+                EgressError::Invalid(format!(
+                    "secret '{secret}' does not make a legal '{}' header value; check it for stray characters such as a line break",
+                    binding.header
+                ))
+            })?;
             value.set_sensitive(true);
             headers.insert(name, value);
-            shown.push((binding.header.clone(), policy.redact(binding.value.expose())));
+            shown.push((binding.header.clone(), binding.shown.clone()));
         }
         exchange.headers = shown;
 
+        let route = self.routes.iter().find(|r| r.origin == origin);
+        if route.is_none() {
+            check_ip_literal(&url)?;
+        }
         if self.dry_run {
             return Ok(Inbound { status: 200, headers: Vec::new(), body: Vec::new() });
         }
@@ -348,13 +400,9 @@ impl Egress {
             budget.acquire().await;
         }
 
-        let route = self.routes.iter().find(|r| r.origin == origin);
         let target = match route {
             Some(r) => r.apply(&url),
-            None => {
-                check_address(&url).await?;
-                url
-            }
+            None => url,
         };
         let mut builder = http::Request::builder().method(req.method).uri(target.as_str());
         if let Some(h) = builder.headers_mut() {
@@ -449,46 +497,43 @@ pub fn forbidden_ip(ip: IpAddr) -> bool {
                 || o[0] == 0
                 || (o[0] == 100 && (64..128).contains(&o[1]))
                 || (o[0] == 198 && (o[1] == 18 || o[1] == 19))
+                || (o[0] == 192 && o[1] == 0 && o[2] == 0)
                 || o[0] >= 240
         }
         IpAddr::V6(v6) => {
-            if let Some(v4) = v6.to_ipv4_mapped() {
+            // IPv4-mapped (::ffff:a.b.c.d) and IPv4-compatible (::a.b.c.d) forms.
+            if let Some(v4) = v6.to_ipv4() {
                 return forbidden_ip(IpAddr::V4(v4));
             }
             let s = v6.segments();
-            v6.is_loopback()
-                || v6.is_unspecified()
+            v6.is_unspecified()
                 || v6.is_multicast()
-                || (s[0] & 0xfe00) == 0xfc00
-                || (s[0] & 0xffc0) == 0xfe80
-                || (s[0] == 0x64 && s[1] == 0xff9b)
+                || (s[0] & 0xfe00) == 0xfc00 // unique local
+                || (s[0] & 0xffc0) == 0xfe80 // link-local
+                || (s[0] & 0xffc0) == 0xfec0 // site-local
+                || (s[0] == 0x64 && s[1] == 0xff9b) // NAT64
+                || s[0] == 0x2002 // 6to4 tunnels to any IPv4
+                || (s[0] == 0x2001 && s[1] == 0) // Teredo
+                || (s[0] == 0x100 && s[1] == 0 && s[2] == 0 && s[3] == 0) // discard
         }
     }
 }
 
-async fn check_address(url: &Url) -> Result<(), EgressError> {
-    let host = url.host().ok_or_else(|| EgressError::Invalid(format!("{url} has no host")))?;
-    let denied = |what: &str| {
-        EgressError::Denied(format!(
-            "{} {what}: private, loopback and link-local addresses are not reachable from a guest",
-            url.origin().ascii_serialization()
-        ))
+/// IP-literal hosts never reach the resolver, so they are checked here; names
+/// are checked by [`GuardedResolver`] when the connector resolves them.
+fn check_ip_literal(url: &Url) -> Result<(), EgressError> {
+    let ip: IpAddr = match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.into(),
+        Some(url::Host::Ipv6(ip)) => ip.into(),
+        _ => return Ok(()),
     };
-    match host {
-        url::Host::Ipv4(ip) if forbidden_ip(ip.into()) => Err(denied("is a private address")),
-        url::Host::Ipv6(ip) if forbidden_ip(ip.into()) => Err(denied("is a private address")),
-        url::Host::Domain(d) => {
-            let addrs = resolve(d).await.map_err(|e| match e.kind() {
-                io::ErrorKind::PermissionDenied => denied("resolves to a private address"),
-                _ => EgressError::Transport(format!("cannot resolve {d}: {e}")),
-            })?;
-            if addrs.is_empty() {
-                return Err(EgressError::Transport(format!("{d} has no address")));
-            }
-            Ok(())
-        }
-        _ => Ok(()),
+    if forbidden_ip(ip) {
+        return Err(EgressError::Denied(format!(
+            "{} is a private address: private, loopback and link-local addresses are not reachable from a guest",
+            url.origin().ascii_serialization()
+        )));
     }
+    Ok(())
 }
 
 async fn resolve(host: &str) -> io::Result<Vec<SocketAddr>> {
@@ -526,7 +571,11 @@ mod tests {
 
     #[test]
     fn private_addresses_are_forbidden() {
-        for ip in ["127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254", "100.64.0.1", "0.0.0.0", "::1", "fd00::1", "fe80::1", "::ffff:127.0.0.1"] {
+        for ip in [
+            "127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254", "100.64.0.1", "0.0.0.0", "192.0.0.8",
+            "::1", "::", "fd00::1", "fe80::1", "fec0::1", "::ffff:127.0.0.1", "::127.0.0.1", "::ffff:10.0.0.1",
+            "2002:7f00:1::", "2001:0:4136:e378::1", "64:ff9b::a00:1", "100::1",
+        ] {
             assert!(forbidden_ip(ip.parse().unwrap()), "{ip}");
         }
         for ip in ["93.184.216.34", "2606:4700::1111", "1.1.1.1"] {

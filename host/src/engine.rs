@@ -304,6 +304,14 @@ impl Runtime {
         let result = match outcome {
             Ok(Ok(reply)) => Ok(reply),
             Ok(Err(trap)) => Err(guest_failure(&module.slug, &trap, state.memory.exceeded.as_ref(), &stderr)),
+            // Out of time while waiting on the API or the rate budget is not the guest's fault.
+            Err(_) if state.in_host => Err(Error::new(
+                crate::error::Kind::Retryable,
+                format!(
+                    "{} did not finish within {:?}: it was waiting on its API or its rate budget",
+                    module.slug, self.limits.wall
+                ),
+            )),
             Err(_) => Err(Error::guest(format!(
                 "{} did not finish within {:?} of wall time",
                 module.slug, self.limits.wall

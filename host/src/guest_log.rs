@@ -72,3 +72,79 @@ pub fn truncate(s: &str, max: usize) -> String {
     }
     format!("{}… ({} bytes cut)", &s[..end], s.len() - end)
 }
+
+/// A guest's stdout or stderr: kept in memory up to a capacity, the rest
+/// dropped. Unlike wasmtime's `MemoryOutputPipe`, a full pipe neither traps
+/// nor closes, so a chatty guest is not mistaken for a broken one.
+#[derive(Debug, Clone)]
+pub struct CappedPipe {
+    capacity: usize,
+    buffer: std::sync::Arc<std::sync::Mutex<Vec<u8>>>,
+}
+
+impl CappedPipe {
+    pub fn new(capacity: usize) -> Self {
+        CappedPipe { capacity, buffer: Default::default() }
+    }
+
+    pub fn contents(&self) -> Vec<u8> {
+        self.buffer.lock().map(|b| b.clone()).unwrap_or_default()
+    }
+
+    fn keep(&self, bytes: &[u8]) {
+        if let Ok(mut buf) = self.buffer.lock() {
+            let room = self.capacity.saturating_sub(buf.len());
+            buf.extend_from_slice(&bytes[..bytes.len().min(room)]);
+        }
+    }
+}
+
+impl wasmtime_wasi::cli::IsTerminal for CappedPipe {
+    fn is_terminal(&self) -> bool {
+        false
+    }
+}
+
+impl wasmtime_wasi::cli::StdoutStream for CappedPipe {
+    fn p2_stream(&self) -> Box<dyn wasmtime_wasi::p2::OutputStream> {
+        Box::new(self.clone())
+    }
+    fn async_stream(&self) -> Box<dyn tokio::io::AsyncWrite + Send + Sync> {
+        Box::new(self.clone())
+    }
+}
+
+#[wasmtime_wasi::async_trait]
+impl wasmtime_wasi::p2::Pollable for CappedPipe {
+    async fn ready(&mut self) {}
+}
+
+impl wasmtime_wasi::p2::OutputStream for CappedPipe {
+    fn write(&mut self, bytes: bytes::Bytes) -> Result<(), wasmtime_wasi::p2::StreamError> {
+        self.keep(&bytes);
+        Ok(())
+    }
+    fn flush(&mut self) -> Result<(), wasmtime_wasi::p2::StreamError> {
+        Ok(())
+    }
+    fn check_write(&mut self) -> Result<usize, wasmtime_wasi::p2::StreamError> {
+        Ok(64 << 10)
+    }
+}
+
+impl tokio::io::AsyncWrite for CappedPipe {
+    fn poll_write(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        self.keep(buf);
+        std::task::Poll::Ready(Ok(buf.len()))
+    }
+    fn poll_flush(self: std::pin::Pin<&mut Self>, _: &mut std::task::Context<'_>) -> std::task::Poll<std::io::Result<()>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+    fn poll_shutdown(self: std::pin::Pin<&mut Self>, _: &mut std::task::Context<'_>) -> std::task::Poll<std::io::Result<()>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+}

@@ -5,12 +5,11 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use wasmtime::component::ResourceTable;
-use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 use crate::bindings::v0_1_0::{http, log, types};
 use crate::egress::{Egress, EgressError, Exchange, Outbound, Policy};
-use crate::guest_log::{self, GuestLog, Level};
+use crate::guest_log::{self, CappedPipe, GuestLog, Level};
 use crate::limits::{CpuClock, MemoryCap};
 
 pub struct GuestState {
@@ -22,14 +21,16 @@ pub struct GuestState {
     pub policy: Arc<Policy>,
     pub exchanges: Vec<Exchange>,
     pub log: GuestLog,
-    pub stdout: MemoryOutputPipe,
-    pub stderr: MemoryOutputPipe,
+    pub stdout: CappedPipe,
+    pub stderr: CappedPipe,
+    /// True while the guest waits in a host call (HTTP, the rate budget).
+    pub in_host: bool,
 }
 
 impl GuestState {
     pub fn new(egress: Arc<Egress>, policy: Arc<Policy>, limits: &crate::limits::Limits) -> Self {
-        let stdout = MemoryOutputPipe::new(guest_log::STDIO_CAPACITY);
-        let stderr = MemoryOutputPipe::new(guest_log::STDIO_CAPACITY);
+        let stdout = CappedPipe::new(guest_log::STDIO_CAPACITY);
+        let stderr = CappedPipe::new(guest_log::STDIO_CAPACITY);
         // No preopens, no environment, no arguments, no network: the WASI
         // context only backs what Rust's std links (stdio, clocks, randomness).
         let wasi = WasiCtx::builder()
@@ -50,6 +51,7 @@ impl GuestState {
             log: GuestLog::default(),
             stdout,
             stderr,
+            in_host: false,
         }
     }
 
@@ -97,7 +99,9 @@ impl http::Host for GuestState {
             body: req.body,
             auth: req.auth,
         };
-        let (exchange, result) = self.egress.send(&self.policy, outbound).await;
+        self.in_host = true;
+        let (exchange, result) = self.egress.send(&self.policy, outbound, self.exchanges.len()).await;
+        self.in_host = false;
         self.exchanges.push(exchange);
         self.cpu.charge_host(started.elapsed());
         match result {

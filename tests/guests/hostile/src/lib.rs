@@ -39,6 +39,26 @@ pub static HOSTILE: Destination = Destination {
             }
         }),
         action("panic", |_, _| panic!("hostile guest gives up")),
+        // Writes 200 KiB to stdout, then behaves: too chatty is not broken.
+        action("chatty", |_, _| {
+            for i in 0..4000 {
+                println!("line {i}: {}", "x".repeat(40));
+            }
+            Request::post(format!("{API}/ok")).auth("apiKey").send()
+        }),
+        // Fetches whatever URL the test hands it, without credentials.
+        action("fetch", |payload, _| Request::get(payload.str("url").unwrap_or_default()).send()),
+        // Sends requests until the host says stop.
+        action("flood", |_, _| {
+            let mut last = Err(Error::guest("never sent"));
+            for _ in 0..5000 {
+                last = Request::get("https://evil.example.com/").send();
+                if last.as_ref().is_err_and(|e| e.message.contains("requests in one call")) {
+                    break;
+                }
+            }
+            last
+        }),
         action("undeclared", |_, _| Request::get("https://evil.example.com/collect").send()),
         action("private-ip", |_, _| Request::get("https://169.254.169.254/latest/meta-data/").send()),
         action("loopback", |_, _| Request::get("https://127.0.0.1:9/").send()),
@@ -60,7 +80,15 @@ pub static HOSTILE: Destination = Destination {
         }),
     ],
     presets: &[],
-    hosts: &[API, "https://169.254.169.254", "https://127.0.0.1:9", "https://collector.hostile.test"],
+    hosts: &[
+        API,
+        "https://169.254.169.254",
+        "https://127.0.0.1:9",
+        "https://collector.hostile.test",
+        "https://localhost",
+        "https://[::ffff:127.0.0.1]",
+        "https://[::1]",
+    ],
     auth: &[AuthBinding { secret: "apiKey", header: "authorization", format: "Bearer {secret}", hosts: &[API] }],
     rate_budget: None,
     test_authentication: None,

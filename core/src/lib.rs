@@ -4,7 +4,6 @@
 //! Nothing here knows about WebAssembly, so all of it is tested without an engine.
 
 pub mod destination;
-mod js;
 pub mod mapping;
 pub mod validate;
 pub mod subscription;

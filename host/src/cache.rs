@@ -4,8 +4,10 @@
 //!
 //! Entries are named by the SHA-256 of the component's bytes and a hash of the
 //! engine's compatibility settings, so a changed module or a different wasmtime
-//! can never load stale code. Only files this host wrote are deserialised; the
-//! directory is the operator's (`SLUICE_CACHE_DIR`, else the user cache dir).
+//! can never load stale code. Deserialising runs the native code in the file,
+//! so the directory must be writable by the operator alone: it is the
+//! operator's own (`SLUICE_CACHE_DIR`, else the user cache dir), and sluice
+//! creates it readable and writable only by its owner.
 
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::{Path, PathBuf};

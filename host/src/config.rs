@@ -83,7 +83,14 @@ impl Config {
     }
 
     pub async fn parse(text: &str, runtime: &Runtime, modules_dir: &Path) -> Result<Config> {
-        let file: File = toml::from_str(text).map_err(|e| Error::config(e.to_string()))?;
+        // The error's message only: its Display quotes the source line, which may hold a secret.
+        let file: File = toml::from_str(text).map_err(|e| {
+            let at = e.span().map(|r| {
+                let line = text[..r.start.min(text.len())].matches('\n').count() + 1;
+                format!(" (line {line})")
+            });
+            Error::config(format!("{}{}", e.message(), at.unwrap_or_default()))
+        })?;
         let mut instances = Vec::new();
         for inst in file.destinations {
             let ctx = |m: String| Error::config(format!("destination '{}': {m}", inst.name));

@@ -53,6 +53,8 @@ pub struct Runtime {
     /// One permit per pooled instance: a call waits for a free instance
     /// instead of failing when the pool is busy.
     instances: tokio::sync::Semaphore,
+    /// Modules already loaded, by path: several instances of one module share it.
+    loaded: std::sync::Mutex<std::collections::HashMap<PathBuf, Arc<Module>>>,
     _ticker: EpochTicker,
 }
 
@@ -162,6 +164,7 @@ impl Runtime {
             rate: opts.rate,
             cache_dir: opts.cache_dir,
             instances: tokio::sync::Semaphore::new(opts.max_instances as usize),
+            loaded: Default::default(),
             _ticker,
         })
     }
@@ -171,12 +174,34 @@ impl Runtime {
     }
 
     /// Loads a module by slug (from `modules_dir`) or by path.
+    /// A module named by slug must declare that slug, so that a file dropped
+    /// in under another destination's name cannot borrow its identity (and its
+    /// clients' rate budgets).
     pub async fn load(&self, name: &str, modules_dir: &Path) -> Result<Arc<Module>> {
         let path = crate::modules::locate(name, modules_dir)?;
-        self.load_path(&path).await
+        let module = self.load_path(&path).await?;
+        if !name.ends_with(".wasm") && !name.contains('/') && module.slug != name {
+            return Err(Error::config(format!(
+                "{} declares the slug '{}', not '{name}': rename the file to {}.wasm",
+                path.display(),
+                module.slug,
+                module.slug
+            )));
+        }
+        Ok(module)
     }
 
     pub async fn load_path(&self, path: &Path) -> Result<Arc<Module>> {
+        let key = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        if let Some(m) = self.loaded.lock().unwrap_or_else(|p| p.into_inner()).get(&key) {
+            return Ok(m.clone());
+        }
+        let module = self.compile_and_describe(path).await?;
+        self.loaded.lock().unwrap_or_else(|p| p.into_inner()).insert(key, module.clone());
+        Ok(module)
+    }
+
+    async fn compile_and_describe(&self, path: &Path) -> Result<Arc<Module>> {
         let shown = path.display();
         let bytes = crate::files::read(path).map_err(|e| Error::config(format!("cannot read module {shown}: {e}")))?;
         let (component, source) = cache::load(&self.engine, &bytes, self.cache_dir.as_deref())

@@ -3,45 +3,60 @@
 //! names a file inside it, rather than handing paths to the OS anywhere.
 
 use std::io;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use cap_std::ambient_authority;
 use cap_std::fs::Dir;
 
-fn split(path: &Path) -> io::Result<(Dir, &Path)> {
+/// Opens the directory holding `path` and names the file in it. The path is
+/// resolved first, so a symlink (say `modules/x.wasm -> ../build/x.wasm`)
+/// works as it would with `std::fs`.
+fn split(path: &Path) -> io::Result<(Dir, PathBuf)> {
+    let path = std::fs::canonicalize(path)?;
     let name = path
         .file_name()
-        .map(Path::new)
+        .map(PathBuf::from)
         .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "not a file path"))?;
-    let parent = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
+    let parent = path.parent().unwrap_or(Path::new("/"));
     Ok((Dir::open_ambient_dir(parent, ambient_authority())?, name))
 }
 
 pub fn read(path: &Path) -> io::Result<Vec<u8>> {
     let (dir, name) = split(path)?;
-    dir.read(name)
+    dir.read(&name)
 }
 
 pub fn read_to_string(path: &Path) -> io::Result<String> {
     let (dir, name) = split(path)?;
-    dir.read_to_string(name)
+    dir.read_to_string(&name)
 }
 
 pub fn exists(path: &Path) -> bool {
-    split(path).is_ok_and(|(dir, name)| dir.is_file(name))
+    split(path).is_ok_and(|(dir, name)| dir.is_file(&name))
 }
 
 /// Writes atomically: a temporary file in the same directory, then a rename,
 /// so a concurrent reader sees the old file or the new one, never half.
 pub fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> io::Result<()> {
-    Dir::create_ambient_dir_all(dir, ambient_authority())?;
+    if !dir.exists() {
+        Dir::create_ambient_dir_all(dir, ambient_authority())?;
+        restrict_to_owner(dir)?;
+    }
     let dir = Dir::open_ambient_dir(dir, ambient_authority())?;
     let tmp = format!(".{name}.{}.tmp", std::process::id());
     dir.write(&tmp, bytes)?;
     dir.rename(&tmp, &dir, name)
+}
+
+#[cfg(unix)]
+fn restrict_to_owner(dir: &Path) -> io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+}
+
+#[cfg(not(unix))]
+fn restrict_to_owner(_: &Path) -> io::Result<()> {
+    Ok(())
 }
 
 /// A command-line value that is inline JSON, `@path` to a file, or `-` for stdin.

@@ -9,11 +9,6 @@ use std::path::{Path, PathBuf};
 use crate::error::{Error, Result};
 
 pub const DEFAULT_DIR: &str = "modules";
-pub const ENV_VAR: &str = "SLUICE_MODULES";
-
-pub fn default_dir() -> PathBuf {
-    std::env::var_os(ENV_VAR).map(PathBuf::from).unwrap_or_else(|| PathBuf::from(DEFAULT_DIR))
-}
 
 pub fn locate(name: &str, dir: &Path) -> Result<PathBuf> {
     let is_path = name.ends_with(".wasm") || name.contains(std::path::MAIN_SEPARATOR) || name.contains('/');

@@ -4,8 +4,9 @@
 //! to another host, into logs or into a response the operator forwards. So a
 //! secret value never enters guest memory: the guest names the secret in
 //! `request.auth`, and the egress layer adds the header, only for hosts the
-//! module's auth binding declares. Values are zeroized on drop, print as
-//! `[redacted]`, and are scrubbed from anything that leaves the host (guest
+//! module's auth binding declares. The host's own copies are zeroized on drop
+//! (copies inside parsed settings JSON and outgoing header buffers are not),
+//! print as `[redacted]`, and are scrubbed from anything that leaves the host (guest
 //! logs, response bodies handed to the guest, errors, dry-run output).
 //!
 //! Default: settings marked secret are read from the settings JSON, or, better,

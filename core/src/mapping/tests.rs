@@ -3,7 +3,7 @@
 use serde_json::{json, Value};
 
 use super::value::Js;
-use crate::js::number_to_string as f64_to_js_string;
+use sluice_js::number_to_string as f64_to_js_string;
 use super::{get, resolve_validated, transform, validate_mapping};
 
 fn map(mapping: Value, data: Value) -> Value {

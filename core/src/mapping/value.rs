@@ -203,7 +203,7 @@ pub(crate) fn number_to_js_string(n: &Number) -> String {
     if let Some(u) = n.as_u64().filter(|u| *u <= MAX_SAFE_INTEGER) {
         return u.to_string();
     }
-    crate::js::number_to_string(n.as_f64().unwrap_or(f64::NAN))
+    sluice_js::number_to_string(n.as_f64().unwrap_or(f64::NAN))
 }
 
 
@@ -331,7 +331,7 @@ pub(crate) fn js_length(s: &str) -> usize {
 /// JS `String.prototype.trim` (its whitespace set differs from Rust's: it includes U+FEFF,
 /// excludes U+0085).
 pub(crate) fn js_trim(s: &str) -> &str {
-    s.trim_matches(crate::js::is_js_space)
+    s.trim_matches(sluice_js::is_js_space)
 }
 
 

@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use crate::js::{as_f64, number_to_string, number_value, string_to_number};
+use sluice_js::{as_f64, number_to_string, number_value, string_to_number};
 use super::schema::JsonType;
 
 /// ajv's `checkDataType`.

@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use crate::js::number_to_string;
+use sluice_js::number_to_string;
 use super::schema::{JsonType, Schema};
 
 /// One failed keyword, with its subject already resolved.

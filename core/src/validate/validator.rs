@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 
 use super::coerce::{coerce, coercible, matches_any};
 use super::date_like::is_date_like;
-use crate::js::as_f64;
+use sluice_js::as_f64;
 use super::messages::{type_of, Issue, Problem};
 use super::schema::{Format, JsonType, ObjectSchema, Schema};
 

@@ -23,15 +23,13 @@ impl Error {
         Self::new(ErrorKind::Guest, message)
     }
 
-    /// Classifies a non-2xx answer the way Segment's retry policy does:
-    /// 401/403 auth, 429 rate-limited, 408/423/5xx (but 501) retryable, other 4xx rejected.
+    /// Classifies a non-2xx answer: 401/403 auth, 429 rate-limited, 408 and
+    /// 5xx retryable, any other status rejected.
     pub fn from_status(status: u16, reason: &str) -> Self {
         let kind = match status {
             401 | 403 => ErrorKind::Auth,
             429 => ErrorKind::RateLimited,
-            408 | 423 => ErrorKind::Retryable,
-            501 => ErrorKind::Rejected,
-            500..=599 => ErrorKind::Retryable,
+            408 | 500..=599 => ErrorKind::Retryable,
             _ => ErrorKind::Rejected,
         };
         Error { kind, message: format!("{status} {reason}").trim_end().to_string(), status: Some(status) }

@@ -1,7 +1,9 @@
 //! `dayjs(x).unix()` as the reference computes Toplyne's time fields (dayjs
-//! 1.10.7, TZ=UTC): numbers are epoch milliseconds, ISO strings with `Z` or an
-//! offset are instants, other date-like strings are wall-clock UTC with
-//! overflow. Anything unparseable becomes `null`, as `NaN` serialises.
+//! 1.10.7, TZ=UTC): numbers are epoch milliseconds; strings matching dayjs's
+//! own pattern (and not ending in `Z`) are wall-clock UTC with overflow; any
+//! other string goes to `Date.parse` (V8's, from `sluice-js`, the same parser
+//! the host's validation uses), so ISO with `Z` or an offset, RFC 2822 and the
+//! rest. Anything unparseable becomes `null`, as `NaN` serialises.
 
 use sluice_guest::Value;
 
@@ -24,7 +26,7 @@ fn parse_ms(s: &str) -> Option<f64> {
             return Some(ms);
         }
     }
-    iso_instant(s)
+    sluice_js::js_date_parse(s)
 }
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (month 1..=12).
@@ -101,42 +103,6 @@ fn dayjs_regex(s: &str) -> Option<f64> {
     ))
 }
 
-/// ISO 8601 date-time with `Z` or `±hh:mm`, as `Date.parse` reads it.
-fn iso_instant(s: &str) -> Option<f64> {
-    let (date, rest) = s.split_once(['T', 't', ' '])?;
-    let mut d = date.split('-');
-    let y: i64 = d.next()?.parse().ok()?;
-    let mo: i64 = d.next()?.parse().ok()?;
-    let da: i64 = d.next()?.parse().ok()?;
-    let (time, offset_min) = if let Some(t) = rest.strip_suffix(['Z', 'z']) {
-        (t, 0)
-    } else {
-        let pos = rest.rfind(['+', '-'])?;
-        let (t, off) = rest.split_at(pos);
-        let sign = if off.starts_with('-') { -1 } else { 1 };
-        let off = off[1..].replace(':', "");
-        if off.len() != 4 {
-            return None;
-        }
-        let (h, m): (i64, i64) = (off[..2].parse().ok()?, off[2..].parse().ok()?);
-        (t, sign * (h * 60 + m))
-    };
-    let mut t = time.split(':');
-    let h: i64 = t.next()?.parse().ok()?;
-    let mi: i64 = t.next()?.parse().ok()?;
-    let (sec, ms) = match t.next() {
-        Some(sec) => match sec.split_once('.') {
-            Some((s, f)) => (s.parse().ok()?, format!("{f:0<3}")[..3].parse().ok()?),
-            None => (sec.parse().ok()?, 0),
-        },
-        None => (0, 0),
-    };
-    if !(1..=12).contains(&mo) || !(1..=31).contains(&da) || h > 24 || mi > 59 || sec > 59 {
-        return None;
-    }
-    Some(utc_ms(y, mo - 1, da, h, mi, sec, ms) - (offset_min * 60_000) as f64)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -154,5 +120,8 @@ mod tests {
         assert_eq!(unix_seconds(&json!("2016-08-17T13:56:10+02:00")), json!(1471434970));
         assert_eq!(unix_seconds(&json!("2018-03-23T23:52:15.034-05:30")), json!(1521868935));
         assert_eq!(unix_seconds(&json!("yesterday")), json!(null));
+        // Accepted by validation's date-like check, so it must convert too.
+        assert_eq!(unix_seconds(&json!("Wed, 22 Feb 2023 15:21:15 GMT")), json!(1677079275));
+        assert_eq!(unix_seconds(&json!("Jan 1 2021")), json!(1609459200));
     }
 }

@@ -23,7 +23,7 @@ pub struct BenchArgs {
     #[arg(long)]
     event: String,
     /// How many calls to time (after 100 warm-up calls).
-    #[arg(long, default_value_t = 10_000)]
+    #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u32).range(1..))]
     calls: u32,
 }
 

@@ -49,7 +49,7 @@ pub fn finish(json: bool, done: Result<Done>) -> i32 {
     }
 }
 
-fn response_json(e: &Exchange) -> Value {
+pub fn response_json(e: &Exchange) -> Value {
     json!({"status": e.status, "method": e.method, "url": e.url})
 }
 

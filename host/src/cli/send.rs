@@ -32,28 +32,37 @@ pub async fn send(cli: &Cli, args: &SendArgs) -> i32 {
     }
 }
 
-/// Events as (line, parsed-or-error): a bad line is reported, not skipped.
-fn events(arg: &str) -> Result<Vec<std::result::Result<Value, String>>> {
+type Event = std::result::Result<Value, String>;
+
+/// Events as they arrive, one per NDJSON line (blank lines skipped); a line
+/// that is not JSON is reported in its place, not skipped. Reading happens on
+/// a thread, so events from stdin are performed as they come, not at EOF.
+fn events(arg: &str) -> Result<tokio::sync::mpsc::Receiver<Event>> {
     let parse = |l: &str| serde_json::from_str::<Value>(l).map_err(|e| format!("the event is not valid JSON: {e}"));
-    let lines = |r: Box<dyn BufRead>| -> Result<Vec<_>> {
-        let mut out = Vec::new();
-        for line in r.lines() {
-            let line = line.map_err(|e| Error::config(format!("cannot read events: {e}")))?;
-            if !line.trim().is_empty() {
-                out.push(parse(&line));
-            }
-        }
-        Ok(out)
-    };
-    if arg == "-" {
-        lines(Box::new(std::io::stdin().lock()))
+    let (tx, rx) = tokio::sync::mpsc::channel(64);
+    let reader: Box<dyn BufRead + Send> = if arg == "-" {
+        Box::new(std::io::BufReader::new(std::io::stdin()))
     } else if let Some(path) = arg.strip_prefix('@') {
         let text = sluice::files::read_to_string(std::path::Path::new(path))
             .map_err(|e| Error::config(format!("cannot read events file {path}: {e}")))?;
-        lines(Box::new(std::io::Cursor::new(text.into_bytes())))
+        Box::new(std::io::Cursor::new(text.into_bytes()))
     } else {
-        Ok(vec![parse(arg)])
-    }
+        let _ = tx.try_send(parse(arg));
+        return Ok(rx);
+    };
+    std::thread::spawn(move || {
+        for line in reader.lines() {
+            let event = match line {
+                Ok(l) if l.trim().is_empty() => continue,
+                Ok(l) => parse(&l),
+                Err(e) => Err(format!("cannot read the event: {e}")),
+            };
+            if tx.blocking_send(event).is_err() {
+                break;
+            }
+        }
+    });
+    Ok(rx)
 }
 
 async fn run(cli: &Cli, args: &SendArgs) -> Result<i32> {
@@ -63,7 +72,11 @@ async fn run(cli: &Cli, args: &SendArgs) -> Result<i32> {
     let mut fail = |k: Kind| {
         first_failure.get_or_insert(k);
     };
-    for (i, event) in events(&args.event)?.into_iter().enumerate() {
+    let mut events = events(&args.event)?;
+    let mut next = 0usize;
+    while let Some(event) = events.recv().await {
+        let i = next;
+        next += 1;
         let event = match event {
             Ok(e) => e,
             Err(m) => {
@@ -100,7 +113,7 @@ async fn run(cli: &Cli, args: &SendArgs) -> Result<i32> {
                         ex
                     }
                 };
-                line["responses"] = exchanges.iter().map(|e| json!({"status": e.status, "method": e.method, "url": e.url})).collect();
+                line["responses"] = exchanges.iter().map(output::response_json).collect();
                 if args.flags.dry_run {
                     line["requests"] = json!(exchanges);
                 }

@@ -9,7 +9,7 @@ use liquid_core::runtime::Runtime;
 use liquid_core::{Expression, Filter};
 
 use super::{memory_limit, MAX_STRING_BYTES};
-use crate::js::number_to_string as f64_to_js_string;
+use sluice_js::number_to_string as f64_to_js_string;
 use crate::mapping::value::{expand_replacement, js_trim};
 
 pub(super) type FilterFn = fn(&dyn ValueView, &[ValueCow<'_>]) -> liquid_core::Result<LiquidValue>;

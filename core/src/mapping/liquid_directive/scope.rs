@@ -6,7 +6,7 @@ use liquid::model::{KStringCow, ScalarCow, State, Value as LiquidValue};
 use liquid_core::model::{ArrayView, DisplayCow, ObjectView, ValueView};
 use serde_json::Number;
 
-use crate::js::number_to_string as f64_to_js_string;
+use sluice_js::number_to_string as f64_to_js_string;
 use crate::mapping::value::Js;
 
 /// The event as LiquidJS sees it: JS-like rendering, and a missing key, index or path

@@ -6,12 +6,12 @@ use serde_json::{Number, Value};
 
 /// ECMAScript `WhiteSpace` and `LineTerminator`, which `Number()` trims and the
 /// date parsers skip. Differs from `char::is_whitespace` (U+0085, U+FEFF).
-pub(crate) fn is_js_space(c: char) -> bool {
+pub fn is_js_space(c: char) -> bool {
     is_js_white_space(c) || matches!(c, '\n' | '\r' | '\u{2028}' | '\u{2029}')
 }
 
 /// ECMAScript `WhiteSpace` only (no line terminators).
-pub(crate) fn is_js_white_space(c: char) -> bool {
+pub fn is_js_white_space(c: char) -> bool {
     matches!(
         c,
         '\t' | '\u{0B}' | '\u{0C}' | ' ' | '\u{A0}' | '\u{FEFF}' | '\u{1680}' | '\u{2000}'
@@ -21,7 +21,7 @@ pub(crate) fn is_js_white_space(c: char) -> bool {
 
 /// `Number(s)` (StringToNumber): trimmed; empty is 0; `0x`/`0o`/`0b` literals;
 /// signed decimals and `Infinity`; anything else is NaN.
-pub(crate) fn string_to_number(s: &str) -> f64 {
+pub fn string_to_number(s: &str) -> f64 {
     let t = s.trim_matches(is_js_space);
     if t.is_empty() {
         return 0.0;
@@ -86,7 +86,7 @@ fn is_decimal_digits(body: &str) -> bool {
 
 /// `String(n)` (Number::toString): shortest round-trip digits, exponent form
 /// outside `1e-7 < |n| < 1e21`.
-pub(crate) fn number_to_string(v: f64) -> String {
+pub fn number_to_string(v: f64) -> String {
     if v.is_nan() {
         return "NaN".into();
     }
@@ -137,7 +137,7 @@ fn layout_digits(digits: &str, n: i32) -> String {
 
 /// A JSON value, where it is an f64, as JS would write it: integral values as
 /// integers, non-finite ones as `null` (`JSON.stringify(Infinity)`).
-pub(crate) fn number_value(v: f64) -> Value {
+pub fn number_value(v: f64) -> Value {
     if !v.is_finite() {
         return Value::Null;
     }
@@ -149,7 +149,7 @@ pub(crate) fn number_value(v: f64) -> Value {
 }
 
 /// A JSON number as the f64 JS would hold.
-pub(crate) fn as_f64(n: &Number) -> f64 {
+pub fn as_f64(n: &Number) -> f64 {
     n.as_f64().unwrap_or(f64::NAN)
 }
 

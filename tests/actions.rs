@@ -402,3 +402,13 @@ async fn perform_batch_sends_one_request_per_payload_in_order() {
     let paths: Vec<String> = e.server.take().into_iter().map(|s| s.path).collect();
     assert_eq!(paths, ["/segment/audiences/a1", "/segment/audiences/a2"]);
 }
+
+#[tokio::test]
+async fn talon_one_v1_session_cart_items_are_validated_three_levels_deep() {
+    let session = json!({"state": "open", "cartItems": [{"name": "a", "sku": "s", "quantity": "5", "price": 10, "colour": "red"}]});
+    let seen = t1("updateCustomerSession", json!({"customerSessionId": "s1", "customerSession": session})).await;
+    assert_eq!(
+        seen.json(),
+        json!({"customerSession": {"state": "open", "cartItems": [{"name": "a", "sku": "s", "quantity": 5, "price": 10}]}})
+    );
+}

@@ -105,6 +105,22 @@ impl Field {
             multiple: self.multiple,
             choices: Self::strings(self.choices),
             default: self.default.map(Into::into),
+            properties: self.properties.iter().map(Field::to_wit_sub_property).collect(),
+        }
+    }
+
+    /// The contract stops at three levels; deeper properties would be lost.
+    fn to_wit_sub_property(&self) -> t::SubProperty {
+        assert!(self.properties.is_empty(), "field '{}': properties nest at most three levels", self.key);
+        t::SubProperty {
+            key: self.key.into(),
+            label: self.label.into(),
+            description: self.description.into(),
+            type_: self.ty,
+            required: self.required,
+            multiple: self.multiple,
+            choices: Self::strings(self.choices),
+            default: self.default.map(Into::into),
         }
     }
 }

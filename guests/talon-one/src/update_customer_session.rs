@@ -23,8 +23,6 @@ pub const ACTION: Action = Action {
         Field::object("customerSession", "Customer Session Data")
             .describe("This contains all the data related to customer session.")
             .required()
-            // Properties are one level deep in the WIT contract, so the cart
-            // items' own properties are not declared here.
             .properties(&[
                 PROFILE_ID,
                 COUPON_CODES,

@@ -72,6 +72,20 @@ fn field(f: types::Field) -> Result<core::Field, String> {
 fn property(p: types::Property) -> Result<core::Field, String> {
     Ok(core::Field {
         default: default_mapping(&p.key, p.default)?,
+        properties: p.properties.into_iter().map(sub_property).collect::<Result<_, _>>()?,
+        key: p.key,
+        label: p.label,
+        description: p.description,
+        ty: p.type_.into(),
+        required: p.required,
+        multiple: p.multiple,
+        choices: p.choices,
+    })
+}
+
+fn sub_property(p: types::SubProperty) -> Result<core::Field, String> {
+    Ok(core::Field {
+        default: default_mapping(&p.key, p.default)?,
         properties: Vec::new(),
         key: p.key,
         label: p.label,

@@ -6,6 +6,23 @@ use crate::{Payload, Response, Result};
 
 pub use t::FieldType;
 
+/// The members all three levels of field share in the WIT; `$extra` adds the rest.
+macro_rules! wit_field {
+    ($record:ident, $f:expr, $($extra:tt)*) => {
+        t::$record {
+            key: $f.key.into(),
+            label: $f.label.into(),
+            description: $f.description.into(),
+            type_: $f.ty,
+            required: $f.required,
+            multiple: $f.multiple,
+            choices: Field::strings($f.choices),
+            default: $f.default.map(Into::into),
+            $($extra)*
+        }
+    };
+}
+
 #[derive(Clone, Copy)]
 pub struct Field {
     pub key: &'static str,
@@ -82,46 +99,17 @@ impl Field {
     }
 
     fn to_wit(&self) -> t::Field {
-        t::Field {
-            key: self.key.into(),
-            label: self.label.into(),
-            description: self.description.into(),
-            type_: self.ty,
-            required: self.required,
-            multiple: self.multiple,
-            choices: Self::strings(self.choices),
-            default: self.default.map(Into::into),
-            properties: self.properties.iter().map(Field::to_wit_property).collect(),
-        }
+        wit_field!(Field, self, properties: self.properties.iter().map(Field::to_wit_property).collect())
     }
 
     fn to_wit_property(&self) -> t::Property {
-        t::Property {
-            key: self.key.into(),
-            label: self.label.into(),
-            description: self.description.into(),
-            type_: self.ty,
-            required: self.required,
-            multiple: self.multiple,
-            choices: Self::strings(self.choices),
-            default: self.default.map(Into::into),
-            properties: self.properties.iter().map(Field::to_wit_sub_property).collect(),
-        }
+        wit_field!(Property, self, properties: self.properties.iter().map(Field::to_wit_sub_property).collect())
     }
 
     /// The contract stops at three levels; deeper properties would be lost.
     fn to_wit_sub_property(&self) -> t::SubProperty {
         assert!(self.properties.is_empty(), "field '{}': properties nest at most three levels", self.key);
-        t::SubProperty {
-            key: self.key.into(),
-            label: self.label.into(),
-            description: self.description.into(),
-            type_: self.ty,
-            required: self.required,
-            multiple: self.multiple,
-            choices: Self::strings(self.choices),
-            default: self.default.map(Into::into),
-        }
+        wit_field!(SubProperty, self,)
     }
 }
 
@@ -178,7 +166,7 @@ pub struct Destination {
 
 impl Destination {
     pub(crate) fn to_wit(&self) -> t::DestinationInfo {
-        let strings = |l: &[&str]| l.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let strings = Field::strings;
         t::DestinationInfo {
             name: self.name.into(),
             slug: self.slug.into(),

@@ -55,46 +55,33 @@ fn default_mapping(field: &str, json: Option<String>) -> Result<Option<serde_jso
         .transpose()
 }
 
+/// The members all three levels of field share; only `properties` differs.
+macro_rules! core_field {
+    ($f:ident, $properties:expr) => {
+        core::Field {
+            default: default_mapping(&$f.key, $f.default)?,
+            properties: $properties,
+            key: $f.key,
+            label: $f.label,
+            description: $f.description,
+            ty: $f.type_.into(),
+            required: $f.required,
+            multiple: $f.multiple,
+            choices: $f.choices,
+        }
+    };
+}
+
 fn field(f: types::Field) -> Result<core::Field, String> {
-    Ok(core::Field {
-        default: default_mapping(&f.key, f.default)?,
-        properties: f.properties.into_iter().map(property).collect::<Result<_, _>>()?,
-        key: f.key,
-        label: f.label,
-        description: f.description,
-        ty: f.type_.into(),
-        required: f.required,
-        multiple: f.multiple,
-        choices: f.choices,
-    })
+    Ok(core_field!(f, f.properties.into_iter().map(property).collect::<Result<_, _>>()?))
 }
 
 fn property(p: types::Property) -> Result<core::Field, String> {
-    Ok(core::Field {
-        default: default_mapping(&p.key, p.default)?,
-        properties: p.properties.into_iter().map(sub_property).collect::<Result<_, _>>()?,
-        key: p.key,
-        label: p.label,
-        description: p.description,
-        ty: p.type_.into(),
-        required: p.required,
-        multiple: p.multiple,
-        choices: p.choices,
-    })
+    Ok(core_field!(p, p.properties.into_iter().map(sub_property).collect::<Result<_, _>>()?))
 }
 
 fn sub_property(p: types::SubProperty) -> Result<core::Field, String> {
-    Ok(core::Field {
-        default: default_mapping(&p.key, p.default)?,
-        properties: Vec::new(),
-        key: p.key,
-        label: p.label,
-        description: p.description,
-        ty: p.type_.into(),
-        required: p.required,
-        multiple: p.multiple,
-        choices: p.choices,
-    })
+    Ok(core_field!(p, Vec::new()))
 }
 
 /// Converts what the guest says about itself; a malformed default is an error.

@@ -98,16 +98,16 @@ impl Field {
         list.iter().map(|s| s.to_string()).collect()
     }
 
-    fn to_wit(&self) -> t::Field {
-        wit_field!(Field, self, properties: self.properties.iter().map(Field::to_wit_property).collect())
+    fn wit(&self) -> t::Field {
+        wit_field!(Field, self, properties: self.properties.iter().map(Field::wit_property).collect())
     }
 
-    fn to_wit_property(&self) -> t::Property {
-        wit_field!(Property, self, properties: self.properties.iter().map(Field::to_wit_sub_property).collect())
+    fn wit_property(&self) -> t::Property {
+        wit_field!(Property, self, properties: self.properties.iter().map(Field::wit_sub_property).collect())
     }
 
     /// The contract stops at three levels; deeper properties would be lost.
-    fn to_wit_sub_property(&self) -> t::SubProperty {
+    fn wit_sub_property(&self) -> t::SubProperty {
         assert!(self.properties.is_empty(), "field '{}': properties nest at most three levels", self.key);
         wit_field!(SubProperty, self,)
     }
@@ -190,7 +190,7 @@ impl Destination {
                     key: a.key.into(),
                     title: a.title.into(),
                     description: a.description.into(),
-                    fields: a.fields.iter().map(Field::to_wit).collect(),
+                    fields: a.fields.iter().map(Field::wit).collect(),
                     default_subscription: a.default_subscription.map(Into::into),
                 })
                 .collect(),

@@ -111,7 +111,7 @@ pub struct RateBudget {
     pub window_ms: u32,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Description {
     pub name: String,
     pub slug: String,

@@ -285,10 +285,6 @@ impl Egress {
         Egress { guarded, routed, routes, limits, dry_run }
     }
 
-    pub fn dry_run(&self) -> bool {
-        self.dry_run
-    }
-
     /// Checks, authenticates, paces and sends one request. The exchange is
     /// returned in every case, for the caller's record.
     /// `sent` is how many requests this call has made before this one.

@@ -169,10 +169,6 @@ impl Runtime {
         })
     }
 
-    pub fn egress(&self) -> &Egress {
-        &self.egress
-    }
-
     /// Loads a module by slug (from `modules_dir`) or by path.
     /// A module named by slug must declare that slug, so that a file dropped
     /// in under another destination's name cannot borrow its identity (and its
@@ -180,7 +176,7 @@ impl Runtime {
     pub async fn load(&self, name: &str, modules_dir: &Path) -> Result<Arc<Module>> {
         let path = crate::modules::locate(name, modules_dir)?;
         let module = self.load_path(&path).await?;
-        if !name.ends_with(".wasm") && !name.contains('/') && module.slug != name {
+        if !crate::modules::is_path(name) && module.slug != name {
             return Err(Error::config(format!(
                 "{} declares the slug '{}', not '{name}': rename the file to {}.wasm",
                 path.display(),
@@ -219,7 +215,7 @@ impl Runtime {
         let mut module = Module {
             slug: stem,
             path: path.to_path_buf(),
-            description: empty_description(),
+            description: Description::default(),
             from_cache: matches!(source, cache::Source::Cached),
             pre,
         };
@@ -361,20 +357,6 @@ fn guest_failure(module: &str, trap: &wasmtime::Error, memory: Option<&Exceeded>
     match panic {
         Some(p) => Error::guest(format!("{module} panicked: {} ({what})", p.trim())),
         None => Error::guest(format!("{module} failed: {what}")),
-    }
-}
-
-fn empty_description() -> Description {
-    Description {
-        name: String::new(),
-        slug: String::new(),
-        description: String::new(),
-        settings: Vec::new(),
-        actions: Vec::new(),
-        presets: Vec::new(),
-        hosts: Vec::new(),
-        auth: Vec::new(),
-        rate_budget: None,
     }
 }
 

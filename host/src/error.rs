@@ -3,8 +3,7 @@
 
 use serde::Serialize;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
     /// The payload, mapping or settings are wrong; fix the input.
     Validation,
@@ -25,17 +24,6 @@ pub enum Kind {
 }
 
 impl Kind {
-    pub const ALL: [Kind; 8] = [
-        Kind::Validation,
-        Kind::Auth,
-        Kind::RateLimited,
-        Kind::Retryable,
-        Kind::Rejected,
-        Kind::Egress,
-        Kind::Guest,
-        Kind::Config,
-    ];
-
     /// Process exit code; documented in the README and stable.
     pub fn exit_code(self) -> i32 {
         match self {
@@ -61,6 +49,13 @@ impl Kind {
             Kind::Guest => "guest",
             Kind::Config => "config",
         }
+    }
+}
+
+/// Serialised as its [`Kind::name`], the one spelling scripts see.
+impl Serialize for Kind {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
     }
 }
 

@@ -10,9 +10,13 @@ use crate::error::{Error, Result};
 
 pub const DEFAULT_DIR: &str = "modules";
 
+/// Whether a module name is a path to a file rather than a slug.
+pub fn is_path(name: &str) -> bool {
+    name.ends_with(".wasm") || name.contains(std::path::MAIN_SEPARATOR) || name.contains('/')
+}
+
 pub fn locate(name: &str, dir: &Path) -> Result<PathBuf> {
-    let is_path = name.ends_with(".wasm") || name.contains(std::path::MAIN_SEPARATOR) || name.contains('/');
-    let path = if is_path { PathBuf::from(name) } else { dir.join(format!("{name}.wasm")) };
+    let path = if is_path(name) { PathBuf::from(name) } else { dir.join(format!("{name}.wasm")) };
     if crate::files::exists(&path) {
         return Ok(path);
     }

@@ -12,6 +12,7 @@ use serde::Deserialize;
 use serde_json::Value;
 use sluice_core::prepare::{Mapping, MappingChoice};
 use sluice_core::subscription::Subscription;
+use sluice_core::Action;
 
 use crate::engine::{Client, Module, Runtime};
 use crate::error::{Error, Result};
@@ -56,7 +57,7 @@ struct MappingFile {
 pub struct Route {
     pub name: String,
     pub subscription: Subscription,
-    pub action: String,
+    pub action: Action,
     pub mapping: Mapping,
 }
 
@@ -134,5 +135,5 @@ fn route(module: &Module, name: String, subscribe: &str, action: &str, choice: M
         format!("mapping '{name}': {} has no action '{action}'", module.slug)
     })?;
     let mapping = Mapping::new(act, choice).map_err(|e| format!("mapping '{name}': {e}"))?;
-    Ok(Route { name, subscription, action: action.to_string(), mapping })
+    Ok(Route { name, subscription, action: act.clone(), mapping })
 }

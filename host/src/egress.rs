@@ -311,7 +311,10 @@ impl Egress {
             exchange.error = Some(e.to_string());
             return (exchange, Err(e));
         }
-        exchange.body = req.body.as_ref().map(|b| policy.redact(&String::from_utf8_lossy(b)));
+        // Only dry-run output shows bodies; don't copy and scrub them on every real request.
+        if self.dry_run {
+            exchange.body = req.body.as_ref().map(|b| policy.redact(&String::from_utf8_lossy(b)));
+        }
         let result = self.check_and_send(policy, req, &mut exchange).await.map_err(|e| e.redacted(policy));
         match &result {
             Ok(r) => exchange.status = Some(r.status),

@@ -89,12 +89,11 @@ async fn run(cli: &Cli, args: &SendArgs) -> Result<i32> {
         for inst in &config.instances {
             for route in inst.routes.iter().filter(|r| r.subscription.matches(&event)) {
                 matched += 1;
-                let mut line = json!({"event": i, "destination": inst.name, "mapping": route.name, "action": route.action});
-                let action = inst.client.module.description.action(&route.action).expect("checked at load");
-                let outcome = match route.mapping.payload(action, &event) {
+                let mut line = json!({"event": i, "destination": inst.name, "mapping": route.name, "action": route.action.key});
+                let outcome = match route.mapping.payload(&route.action, &event) {
                     Err(m) => Err((Error::validation(inst.settings.redact(&m)), Vec::new())),
                     Ok(payload) => {
-                        let call = runtime.perform(&inst.client, &route.action, &payload).await;
+                        let call = runtime.perform(&inst.client, &route.action.key, &payload).await;
                         match call.result {
                             Ok(_) => Ok(call.exchanges),
                             Err(e) => Err((e, call.exchanges)),

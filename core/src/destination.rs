@@ -67,6 +67,17 @@ pub struct Action {
     pub fields: Vec<Field>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default_subscription: Option<String>,
+    /// Present when the action sends many payloads in one request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub batch: Option<BatchLimits>,
+}
+
+/// How much one batched request may carry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BatchLimits {
+    pub max_events: u32,
+    /// The payloads' JSON bytes, summed.
+    pub max_bytes: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

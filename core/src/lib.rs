@@ -8,5 +8,7 @@ pub mod mapping;
 pub mod validate;
 pub mod subscription;
 pub mod prepare;
+pub mod check;
+pub mod origin;
 
-pub use destination::{Action, AuthBinding, Description, Field, FieldType, Preset, RateBudget, Setting};
+pub use destination::{Action, AuthBinding, BatchLimits, Description, Field, FieldType, Preset, RateBudget, Setting};

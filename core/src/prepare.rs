@@ -79,7 +79,7 @@ mod tests {
         ids.multiple = true;
         let mut when = Field::new("timestamp", "Timestamp", FieldType::Datetime);
         when.default = Some(json!({"@path": "$.timestamp"}));
-        Action { key: "a".into(), title: "A".into(), description: String::new(), fields: vec![id, attrs, ids, when], default_subscription: None }
+        Action { key: "a".into(), title: "A".into(), description: String::new(), fields: vec![id, attrs, ids, when], default_subscription: None, batch: None }
     }
 
     #[test]

@@ -96,6 +96,7 @@ pub fn description(d: types::DestinationInfo) -> Result<core::Description, Strin
                 title: a.title,
                 description: a.description,
                 default_subscription: a.default_subscription,
+                batch: None,
             })
         })
         .collect::<Result<_, String>>()?;

@@ -1,6 +1,7 @@
-//! The few files the host reads and writes (modules, settings, the compile
-//! cache), through cap-std: each access opens the one directory it needs and
-//! names a file inside it, rather than handing paths to the OS anywhere.
+//! The few files the host reads (modules, settings, configs), through
+//! cap-std: each access opens the one directory it needs and names a file
+//! inside it, rather than handing paths to the OS anywhere. The compile cache
+//! writes its own, privately (see `cache`).
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -33,30 +34,6 @@ pub fn read_to_string(path: &Path) -> io::Result<String> {
 
 pub fn exists(path: &Path) -> bool {
     split(path).is_ok_and(|(dir, name)| dir.is_file(&name))
-}
-
-/// Writes atomically: a temporary file in the same directory, then a rename,
-/// so a concurrent reader sees the old file or the new one, never half.
-pub fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> io::Result<()> {
-    if !dir.exists() {
-        Dir::create_ambient_dir_all(dir, ambient_authority())?;
-        restrict_to_owner(dir)?;
-    }
-    let dir = Dir::open_ambient_dir(dir, ambient_authority())?;
-    let tmp = format!(".{name}.{}.tmp", std::process::id());
-    dir.write(&tmp, bytes)?;
-    dir.rename(&tmp, &dir, name)
-}
-
-#[cfg(unix)]
-fn restrict_to_owner(dir: &Path) -> io::Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
-}
-
-#[cfg(not(unix))]
-fn restrict_to_owner(_: &Path) -> io::Result<()> {
-    Ok(())
 }
 
 /// A command-line value that is inline JSON, `@path` to a file, or `-` for stdin.

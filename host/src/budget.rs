@@ -4,14 +4,16 @@
 //! partner's API, gets the customer's key throttled or banned, or breaks the
 //! partner's terms (Talon.One allows 60 requests per second per client). The
 //! budget is keyed by client (module plus a hash of its secrets), shared by
-//! every action and concurrent call, and taken inside `http.send`, before any
-//! connection, so no guest retry loop can get around it.
+//! every action and concurrent call, and taken inside `http.send`, so no
+//! guest retry loop can get around it.
 //!
 //! Default: the module's declared budget, overridable by the operator. Over
-//! budget, a request is held back, never dropped: requests leave in order, each
-//! once the request `count` places before it left more than a window ago (a
-//! sliding log of departure times, exact for every window, unlike a token
-//! bucket with a burst). A small guard is added to the window so that jitter
+//! budget, a request is held back, never dropped: requests are granted in
+//! order, against a sliding log of when requests actually left (exact for
+//! every window, unlike a token bucket with a burst). A request counts from
+//! its grant but is placed in time when it is written to its connection, so
+//! slow connection set-up cannot bunch requests into one window at the server
+//! (see [`Budget`]). A small guard is added to the window so that jitter
 //! between leaving the host and arriving at the API cannot push a window there
 //! over budget.
 
@@ -56,21 +58,82 @@ impl Rate {
 }
 
 /// One client's budget.
+///
+/// A request is counted from when it is granted (it is then *pending*) and
+/// placed in time when it actually leaves: when hyper starts writing it, once
+/// its connection is ready. Connection set-up (TLS to a far API can take
+/// hundreds of milliseconds) therefore cannot bunch requests up at the server:
+/// a grant needs `departed in the last window + pending < requests`, and since
+/// a pending request that departs stays in that sum, the sum never exceeds the
+/// budget at any moment, so no window at the server holds more than `requests`.
 #[derive(Debug)]
 pub struct Budget {
     rate: Rate,
-    /// When each of the last `rate.requests` requests actually left, oldest
-    /// first. The async mutex is fair (FIFO), so waiting requests leave in the
-    /// order they asked, and the one at the head holds it while it sleeps.
-    log: tokio::sync::Mutex<VecDeque<Instant>>,
+    state: Mutex<State>,
+    /// Wakes the head waiter when a pending request departs or is cancelled.
+    freed: tokio::sync::Notify,
+    /// Waiters queue here (FIFO): they are granted in the order they asked.
+    turn: tokio::sync::Mutex<()>,
     waiting: AtomicUsize,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    /// Departure times within the last window (plus guard), oldest first.
+    departed: VecDeque<Instant>,
+    /// Granted but not yet departed.
+    pending: usize,
+}
+
+impl State {
+    fn forget_before(&mut self, cutoff: Option<Instant>) {
+        let Some(cutoff) = cutoff else { return };
+        while self.departed.front().is_some_and(|&t| t <= cutoff) {
+            self.departed.pop_front();
+        }
+    }
+}
+
+/// A granted request. [`Ticket::depart`] places it in time; dropped before
+/// that, it never left and its place is given back.
+#[derive(Debug)]
+pub struct Ticket {
+    budget: Arc<Budget>,
+    departed: bool,
+}
+
+impl Ticket {
+    /// Records that the request is leaving now. Idempotent.
+    pub fn depart(&mut self) {
+        if std::mem::replace(&mut self.departed, true) {
+            return;
+        }
+        {
+            let mut state = self.budget.lock();
+            state.pending -= 1;
+            state.departed.push_back(Instant::now());
+        }
+        // A waiter with nothing departed to wait on can now see when to wake.
+        self.budget.freed.notify_waiters();
+    }
+}
+
+impl Drop for Ticket {
+    fn drop(&mut self) {
+        if !self.departed {
+            self.budget.lock().pending -= 1;
+            self.budget.freed.notify_waiters();
+        }
+    }
 }
 
 impl Budget {
     pub fn new(rate: Rate) -> Self {
         Budget {
             rate,
-            log: tokio::sync::Mutex::new(VecDeque::with_capacity(rate.requests as usize)),
+            state: Mutex::new(State::default()),
+            freed: tokio::sync::Notify::new(),
+            turn: tokio::sync::Mutex::new(()),
             waiting: AtomicUsize::new(0),
         }
     }
@@ -79,30 +142,49 @@ impl Budget {
         self.rate
     }
 
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
     /// Roughly how long a request asking now would be held back.
     pub fn expected_wait(&self) -> Duration {
         let queued = self.waiting.load(Ordering::Relaxed) as u32;
         (self.rate.window + GUARD) * (queued / self.rate.requests)
     }
 
-    /// Waits until the request may leave and records when it did. The time
-    /// recorded is after the wait, so a late wake-up delays the requests
-    /// behind it instead of letting them crowd a window.
+    /// Waits until the request may be sent. The caller departs the ticket
+    /// when the request is written (or drops it if it never is).
     ///
-    /// Cancel-safe: a request dropped while waiting leaves the log untouched.
-    pub async fn acquire(&self) -> Duration {
-        let asked = Instant::now();
+    /// Cancel-safe: a request dropped while waiting leaves the budget untouched.
+    pub async fn acquire(self: &Arc<Self>) -> Ticket {
         let _waiting = Waiting::enter(&self.waiting);
-        let mut log = self.log.lock().await;
-        if log.len() >= self.rate.requests as usize {
-            if let Some(&oldest) = log.front() {
-                tokio::time::sleep_until(oldest + self.rate.window + GUARD).await;
+        let _turn = self.turn.lock().await;
+        let span = self.rate.window + GUARD;
+        loop {
+            let freed = self.freed.notified();
+            let mut freed = std::pin::pin!(freed);
+            freed.as_mut().enable();
+            let wake = {
+                let mut state = self.lock();
+                state.forget_before(Instant::now().checked_sub(span));
+                if state.departed.len() + state.pending < self.rate.requests as usize {
+                    state.pending += 1;
+                    return Ticket { budget: self.clone(), departed: false };
+                }
+                // Full: wait for the oldest departure to leave the window, or a
+                // pending request to depart or be cancelled.
+                state.departed.front().map(|&t| t + span)
+            };
+            match wake {
+                Some(at) => {
+                    tokio::select! {
+                        _ = tokio::time::sleep_until(at) => {}
+                        _ = &mut freed => {}
+                    }
+                }
+                None => freed.await,
             }
-            log.pop_front();
         }
-        let left = Instant::now();
-        log.push_back(left);
-        left - asked
     }
 }
 
@@ -156,6 +238,14 @@ mod tests {
         assert!(Rate::parse("fast").is_err());
     }
 
+    /// No window of `window` holds more than `n` of the (sorted) times.
+    fn assert_within(times: &mut [Instant], n: usize, window: Duration) {
+        times.sort();
+        for i in 0..times.len().saturating_sub(n) {
+            assert!(times[i + n] - times[i] >= window, "{} requests within {:?} at {i}", n + 1, times[i + n] - times[i]);
+        }
+    }
+
     #[tokio::test(start_paused = true)]
     async fn no_window_holds_more_than_the_budget() {
         let budget = Arc::new(Budget::new(Rate::per_second(60)));
@@ -163,7 +253,7 @@ mod tests {
             .map(|_| {
                 let b = budget.clone();
                 tokio::spawn(async move {
-                    b.acquire().await;
+                    b.acquire().await.depart();
                     Instant::now()
                 })
             })
@@ -172,26 +262,67 @@ mod tests {
         for t in tasks {
             left.push(t.await.unwrap());
         }
-        left.sort();
-        for i in 0..left.len() - 60 {
-            assert!(left[i + 60] - left[i] >= Duration::from_secs(1), "window at {i} over budget");
-        }
+        assert_within(&mut left, 60, Duration::from_secs(1));
         // The first 60 go at once; after that, the budget's pace.
         assert_eq!(left[59], left[0]);
         let total = left[299] - left[0];
         assert_eq!(total, (Duration::from_secs(1) + GUARD) * 4);
     }
 
+    /// The attack: the first requests spend 400 ms setting up connections
+    /// (TLS to a far API) while later ones reuse pooled connections and leave
+    /// at once. Counting a request when it was granted put 61 in one window at
+    /// the server; placing it when it is written keeps every window at 60.
+    #[tokio::test(start_paused = true)]
+    async fn slow_connection_set_up_cannot_crowd_a_window() {
+        let budget = Arc::new(Budget::new(Rate::per_second(60)));
+        let tasks: Vec<_> = (0..130)
+            .map(|i| {
+                let b = budget.clone();
+                tokio::spawn(async move {
+                    // Stagger the asks so the first 60 are granted before the rest ask.
+                    tokio::time::sleep(Duration::from_millis(i as u64)).await;
+                    let mut ticket = b.acquire().await;
+                    if i < 60 {
+                        tokio::time::sleep(Duration::from_millis(400)).await;
+                    }
+                    ticket.depart();
+                    Instant::now()
+                })
+            })
+            .collect();
+        let mut left = Vec::new();
+        for t in tasks {
+            left.push(t.await.unwrap());
+        }
+        assert_within(&mut left, 60, Duration::from_secs(1));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_request_that_never_leaves_gives_its_place_back() {
+        let budget = Arc::new(Budget::new(Rate::per_second(1)));
+        let never_sent = budget.acquire().await;
+        let b = budget.clone();
+        let next = tokio::spawn(async move {
+            let asked = Instant::now();
+            b.acquire().await.depart();
+            Instant::now() - asked
+        });
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        drop(never_sent); // the connection failed: nothing reached the API
+        assert_eq!(next.await.unwrap(), Duration::from_millis(50));
+    }
+
     #[tokio::test(start_paused = true)]
     async fn a_cancelled_wait_leaves_the_budget_intact() {
-        let budget = Budget::new(Rate::per_second(2));
-        budget.acquire().await;
-        budget.acquire().await;
+        let budget = Arc::new(Budget::new(Rate::per_second(2)));
+        budget.acquire().await.depart();
+        budget.acquire().await.depart();
         // The third would wait a second; give up after 10 ms.
         assert!(tokio::time::timeout(Duration::from_millis(10), budget.acquire()).await.is_err());
         assert_eq!(budget.expected_wait(), Duration::ZERO, "no phantom waiter left behind");
         let before = Instant::now();
-        budget.acquire().await;
+        budget.acquire().await.depart();
         assert!(Instant::now() - before >= Duration::from_millis(980), "still held back: the window is full");
     }
 

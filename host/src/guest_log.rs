@@ -4,8 +4,9 @@
 //! Threat: a guest floods the operator's logs, or logs something it learned
 //! from an API response that echoes a secret. Default: messages become
 //! `tracing` events under the target `sluice::guest`, tagged with the module;
-//! each is cut to 2 KiB, a call keeps at most 200, and secret values are
-//! replaced with `[redacted]` before anything is emitted. stdout and stderr are
+//! each is cut to 2 KiB, a call keeps at most 200, secret values (and their
+//! encodings) are replaced with `[redacted]` and control characters escaped
+//! (a line break cannot forge a log line) before anything is emitted. stdout and stderr are
 //! captured in memory (64 KiB each), never inherited, and emitted the same way
 //! after the call; a panic message found there becomes part of the `guest` error.
 
@@ -37,7 +38,7 @@ impl GuestLog {
             return;
         }
         self.emitted += 1;
-        let text = truncate(&policy.redact(message), MAX_MESSAGE);
+        let text = crate::printable::escape(&truncate(&policy.redact(message), MAX_MESSAGE)).into_owned();
         let module = policy.module.as_str();
         match level {
             Level::Trace => tracing::trace!(target: "sluice::guest", module, "{text}"),

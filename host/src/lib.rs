@@ -3,7 +3,7 @@
 //! The host owns everything that must be trusted. Each capability it grants a
 //! guest lives in its own module with its threat model at the top:
 //! [`egress`] (HTTP, allowlist), [`secrets`], [`budget`] (rate limits),
-//! [`guest_log`] and [`limits`] (memory and CPU). [`engine`] compiles, caches
+//! [`guest_log`], [`limits`] (memory and CPU) and [`printable`] (guest text on the terminal). [`engine`] compiles, caches
 //! and instantiates components; [`bindings`] holds one module per WIT version.
 //! Mapping, validation and subscriptions live in `sluice-core`, with no Wasm.
 
@@ -18,6 +18,7 @@ pub mod files;
 pub mod guest_log;
 pub mod limits;
 pub mod modules;
+pub mod printable;
 pub mod secrets;
 mod state;
 

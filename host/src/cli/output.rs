@@ -6,6 +6,7 @@
 use serde_json::{json, Value};
 use sluice::egress::Exchange;
 use sluice::error::{Error, Result};
+use sluice::printable::{escape, escape_lines};
 use sluice_core::{Description, Field};
 
 pub enum Done {
@@ -36,7 +37,7 @@ pub fn finish(json: bool, done: Result<Done>) -> i32 {
                         println!("{}", json!({"ok": true, "responses": responses}));
                     } else {
                         for e in &exchanges {
-                            println!("{} {} -> {}", e.method, e.url, e.status.map_or("-".into(), |s| s.to_string()));
+                            println!("{} {} -> {}", e.method, escape(&e.url), e.status.map_or("-".into(), |s| s.to_string()));
                         }
                         println!("ok");
                     }
@@ -57,7 +58,7 @@ pub fn error(json: bool, e: &Error) -> i32 {
     if json {
         println!("{}", json!({"ok": false, "error": e}));
     } else {
-        eprintln!("error ({}): {}", e.kind.name(), e.message);
+        eprintln!("error ({}): {}", e.kind.name(), escape(&e.message));
     }
     e.kind.exit_code()
 }
@@ -67,34 +68,34 @@ pub fn print_request(json: bool, e: &Exchange) {
         println!("{}", json!({"dry_run": {"method": e.method, "url": e.url, "headers": e.headers, "body": e.body}}));
         return;
     }
-    println!("{} {}", e.method, e.url);
+    println!("{} {}", e.method, escape(&e.url));
     for (k, v) in &e.headers {
-        println!("{k}: {v}");
+        println!("{}: {}", escape(k), escape(v));
     }
     if let Some(body) = &e.body {
         let pretty = serde_json::from_str::<Value>(body)
             .ok()
             .and_then(|v| serde_json::to_string_pretty(&v).ok())
             .unwrap_or_else(|| body.clone());
-        println!("\n{pretty}");
+        println!("\n{}", escape_lines(&pretty));
     }
     println!();
 }
 
 fn print_description(d: &Description) {
-    println!("{} ({})", d.name, d.slug);
+    println!("{} ({})", escape(&d.name), escape(&d.slug));
     if !d.description.is_empty() {
-        println!("  {}", d.description);
+        println!("  {}", escape(&d.description));
     }
     println!("\nsettings:");
     for s in &d.settings {
         let flags = [s.required.then_some("required"), s.secret.then_some("secret")];
         let flags: Vec<&str> = flags.into_iter().flatten().collect();
-        println!("  {:<14} {:?} {}  {}", s.key, s.ty, flags.join(", "), s.label);
+        println!("  {:<14} {:?} {}  {}", escape(&s.key), s.ty, flags.join(", "), escape(&s.label));
     }
-    println!("\nhosts: {}", d.hosts.join(", "));
+    println!("\nhosts: {}", escape(&d.hosts.join(", ")));
     for b in &d.auth {
-        println!("auth: secret '{}' -> header {} for {}", b.secret, b.header, b.hosts.join(", "));
+        println!("auth: secret '{}' -> header {} for {}", escape(&b.secret), escape(&b.header), escape(&b.hosts.join(", ")));
     }
     match &d.rate_budget {
         Some(r) => println!("rate budget: {} requests per {} ms per client", r.requests, r.window_ms),
@@ -103,14 +104,14 @@ fn print_description(d: &Description) {
     if !d.presets.is_empty() {
         println!("\npresets:");
         for p in &d.presets {
-            println!("  {:<24} {:<22} -> {}", p.name, p.subscribe, p.action);
+            println!("  {:<24} {:<22} -> {}", escape(&p.name), escape(&p.subscribe), escape(&p.action));
         }
     }
     println!("\nactions:");
     for a in &d.actions {
-        println!("  {} - {}", a.key, a.title);
+        println!("  {} - {}", escape(&a.key), escape(&a.title));
         if let Some(s) = &a.default_subscription {
-            println!("    default trigger: {s}");
+            println!("    default trigger: {}", escape(s));
         }
         for f in &a.fields {
             print_field(f, 6);
@@ -125,9 +126,9 @@ fn print_field(f: &Field, indent: usize) {
     }
     let req = if f.required { " (required)" } else { "" };
     let default = f.default.as_ref().map(|d| format!("  default {d}")).unwrap_or_default();
-    println!("{:indent$}{:<28} {ty}{req}  {}{default}", "", f.key, f.label);
+    println!("{:indent$}{:<28} {ty}{req}  {}{}", "", escape(&f.key), escape(&f.label), escape(&default));
     if !f.choices.is_empty() {
-        println!("{:indent$}  one of: {}", "", f.choices.join(", "));
+        println!("{:indent$}  one of: {}", "", escape(&f.choices.join(", ")));
     }
     for p in &f.properties {
         print_field(p, indent + 4);

@@ -2,13 +2,12 @@
 //! hands off to its capability module (`egress`, `guest_log`).
 
 use std::sync::Arc;
-use std::time::Instant;
 
 use wasmtime::component::ResourceTable;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 use crate::bindings::v0_1_0::{http, log, types};
-use crate::egress::{Egress, EgressError, Exchange, Outbound, Policy};
+use crate::egress::{Egress, EgressError, Exchange, Ledger, Outbound, Policy};
 use crate::guest_log::{self, CappedPipe, GuestLog, Level};
 use crate::limits::{CpuClock, MemoryCap};
 
@@ -16,10 +15,11 @@ pub struct GuestState {
     wasi: WasiCtx,
     table: ResourceTable,
     pub memory: MemoryCap,
-    pub cpu: CpuClock,
+    pub cpu: Arc<CpuClock>,
     pub egress: Arc<Egress>,
     pub policy: Arc<Policy>,
     pub exchanges: Vec<Exchange>,
+    pub ledger: Ledger,
     pub log: GuestLog,
     pub stdout: CappedPipe,
     pub stderr: CappedPipe,
@@ -44,10 +44,11 @@ impl GuestState {
             wasi,
             table: ResourceTable::new(),
             memory: MemoryCap::new(limits.memory_bytes),
-            cpu: CpuClock::new(limits.cpu),
+            cpu: Arc::new(CpuClock::new(limits.cpu)),
             egress,
             policy,
             exchanges: Vec::new(),
+            ledger: Ledger::default(),
             log: GuestLog::default(),
             stdout,
             stderr,
@@ -84,7 +85,6 @@ impl types::Host for GuestState {}
 
 impl http::Host for GuestState {
     async fn send(&mut self, req: http::Request) -> Result<http::Response, http::HttpError> {
-        let started = Instant::now();
         let outbound = Outbound {
             method: match req.method {
                 http::Method::Get => ::http::Method::GET,
@@ -100,10 +100,11 @@ impl http::Host for GuestState {
             auth: req.auth,
         };
         self.in_host = true;
-        let (exchange, result) = self.egress.send(&self.policy, outbound, self.exchanges.len()).await;
+        self.cpu.enter_host();
+        let (exchange, result) = self.egress.send(&self.policy, outbound, &mut self.ledger).await;
+        self.cpu.leave_host();
         self.in_host = false;
         self.exchanges.push(exchange);
-        self.cpu.charge_host(started.elapsed());
         match result {
             Ok(r) => Ok(http::Response { status: r.status, headers: r.headers, body: r.body }),
             Err(e) => Err(match e {

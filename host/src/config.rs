@@ -122,7 +122,7 @@ impl Config {
                     routes.len()
                 )));
             }
-            let client = runtime.client(module, &settings);
+            let client = runtime.client(module, &settings).map_err(|e| ctx(e.message))?;
             instances.push(Instance { name: inst.name, client, settings, routes });
         }
         Ok(Config { instances })

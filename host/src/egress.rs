@@ -8,18 +8,31 @@
 //! Defaults, checked in this order for every request:
 //! - the URL's origin must be one the module declared (`https://host[:port]`,
 //!   or `{setting}` for the origin of a setting's URL value); everything else
-//!   is denied, with an `egress` error that names the allowed origins;
+//!   is denied, with an `egress` error that names the allowed origins. A
+//!   setting that decides an origin decides where the key goes, so a module
+//!   constrains it with a pattern (`{deployment|https://*.talon.one}`) that is
+//!   checked when the settings load; the operator may allow other origins
+//!   (`--allow-origin`) for custom domains;
 //! - guests may not set credential headers (`authorization`, `cookie`, …, and
 //!   any header an auth binding owns); a secret is added by the host, and only
 //!   for the hosts its binding names;
-//! - the client's rate budget is taken (see `budget`);
+//! - the client's rate budget is taken (see `budget`); the request counts
+//!   from then, and is placed in time when it is written to its connection;
 //! - the address must not be loopback, private, link-local, CGNAT, multicast or
 //!   unspecified: checked before connecting and again inside the resolver the
 //!   connector uses, so DNS rebinding does not get around it;
 //! - HTTPS only, certificates verified by rustls against the webpki roots;
 //!   redirects are never followed; 5 s to connect, 15 s for the whole exchange,
-//!   responses capped at 4 MiB; requests capped at 4 MiB of body, 8 KiB of URL
-//!   and 1000 per guest call, so a guest cannot make the host hoard memory.
+//!   responses capped at 4 MiB;
+//! - a request's value of a secret, or an encoding of it, anywhere but in the
+//!   header its auth binding adds (URL, headers, body) is refused: a guest that
+//!   learned a key from an echoing API cannot carry it off;
+//! - requests are capped at 4 MiB of body, 64 KiB of headers, 8 KiB of URL and
+//!   1000 per guest call, and one call may send at most 64 MiB in all. Time
+//!   spent in `http.send` is not guest CPU time, so these byte caps, not the
+//!   CPU limit, keep a guest from making the host copy gigabytes. What the
+//!   host keeps of each exchange for the caller is a capped summary (1 MiB per
+//!   call in all), never the request itself.
 //!
 //! The one exception is the operator's `--route ORIGIN=BASE_URL`, which sends
 //! requests meant for ORIGIN to BASE_URL (path and query kept) with no address
@@ -45,9 +58,10 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use url::{Origin, Url};
 
-use crate::budget::Budget;
+use crate::budget::{Budget, Ticket};
 use crate::guest_log;
-use crate::secrets::{self, Secret};
+use crate::secrets::{self, Redactor, Secret, Settings};
+use sluice_core::origin::HostSpec;
 
 #[derive(Debug, Clone)]
 pub struct Limits {
@@ -56,8 +70,16 @@ pub struct Limits {
     pub max_response_bytes: usize,
     pub max_request_bytes: usize,
     pub max_url_bytes: usize,
-    /// Requests one guest call may make (a batch makes one per payload).
+    /// Header names and values of one request, summed.
+    pub max_header_bytes: usize,
+    /// Requests one guest call may make.
     pub max_requests_per_call: usize,
+    /// URL, header and body bytes one guest call may send, summed.
+    pub max_call_bytes: usize,
+    /// What the host keeps of one call's exchanges (summaries), summed.
+    pub max_retained_bytes: usize,
+    /// The most of one request body a summary shows (dry-run output).
+    pub max_shown_body: usize,
 }
 
 impl Default for Limits {
@@ -68,7 +90,11 @@ impl Default for Limits {
             max_response_bytes: 4 << 20,
             max_request_bytes: 4 << 20,
             max_url_bytes: 8 << 10,
+            max_header_bytes: 64 << 10,
             max_requests_per_call: 1000,
+            max_call_bytes: 64 << 20,
+            max_retained_bytes: 1 << 20,
+            max_shown_body: 64 << 10,
         }
     }
 }
@@ -150,7 +176,8 @@ pub enum EgressError {
     Transport(String),
 }
 
-/// What was sent, with secrets redacted: for `--dry-run` output and `--json` results.
+/// A capped summary of what was sent, with secrets redacted: for `--dry-run`
+/// output and `--json` results.
 #[derive(Debug, Clone, Serialize)]
 pub struct Exchange {
     pub method: String,
@@ -162,6 +189,26 @@ pub struct Exchange {
     pub status: Option<u16>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// The call kept more than its share of summaries: headers and body were left out.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub elided: bool,
+}
+
+impl Exchange {
+    fn retained_bytes(&self) -> usize {
+        self.url.len()
+            + self.headers.iter().map(|(k, v)| k.len() + v.len()).sum::<usize>()
+            + self.body.as_ref().map_or(0, String::len)
+            + self.error.as_ref().map_or(0, String::len)
+    }
+}
+
+/// What one guest call has spent against the per-call caps.
+#[derive(Debug, Default)]
+pub struct Ledger {
+    pub requests: usize,
+    pub sent_bytes: usize,
+    pub retained_bytes: usize,
 }
 
 /// An auth binding with its secret and hosts resolved for one call.
@@ -182,8 +229,8 @@ pub struct Policy {
     pub allowed: Vec<Origin>,
     pub bindings: Vec<Binding>,
     pub budget: Option<Arc<Budget>>,
-    /// The secret values themselves, for redaction.
-    pub secrets: Vec<Secret>,
+    /// Finds the secret values and their encodings.
+    pub redactor: Redactor,
     /// How long a request may wait for the budget before failing as rate-limited.
     pub max_budget_wait: Duration,
 }
@@ -193,53 +240,93 @@ const FORBIDDEN_HEADERS: &[&str] =
     &["authorization", "proxy-authorization", "cookie", "host", "content-length", "transfer-encoding", "connection"];
 
 impl Policy {
-    /// Resolves a module's declared hosts and auth bindings against the
-    /// settings of this call. A `{setting}` host whose setting is missing or
-    /// not an https URL is simply not allowed.
+    /// Resolves a module's declared hosts and auth bindings against one
+    /// client's settings. A `{setting}` host whose setting is absent is simply
+    /// not allowed; one that is set must be an https URL within the module's
+    /// pattern for it, or an origin the operator allowed (`--allow-origin`).
+    /// The error names the setting, so a bad deployment URL is reported when
+    /// the settings load, not when a request is refused.
     pub fn new(
         module: &str,
         desc: &sluice_core::Description,
-        public: &Map<String, Value>,
-        secrets: &std::collections::BTreeMap<String, Secret>,
+        settings: &Settings,
         budget: Option<Arc<Budget>>,
-    ) -> Policy {
-        let origins = |list: &[String]| list.iter().filter_map(|h| resolve_origin(h, public)).collect::<Vec<_>>();
-        let bindings = desc
-            .auth
-            .iter()
-            .filter_map(|b| {
-                let secret = secrets.get(&b.secret)?;
-                Some(Binding {
-                    secret: b.secret.clone(),
-                    header: b.header.to_ascii_lowercase(),
-                    value: Secret::new(b.format.replace("{secret}", secret.expose())),
-                    shown: b.format.replace("{secret}", secrets::REDACTED),
-                    hosts: origins(&b.hosts),
-                })
-            })
-            .collect();
-        Policy {
+        operator_allowed: &[Origin],
+    ) -> Result<Policy, String> {
+        let public = &settings.public;
+        let origins = |list: &[String]| -> Result<Vec<Origin>, String> {
+            let mut out = Vec::new();
+            for h in list {
+                if let Some(o) = resolve_origin(h, public, operator_allowed)? {
+                    out.push(o);
+                }
+            }
+            Ok(out)
+        };
+        let mut bindings = Vec::new();
+        for b in &desc.auth {
+            let Some(secret) = settings.secrets.get(&b.secret) else { continue };
+            bindings.push(Binding {
+                secret: b.secret.clone(),
+                header: b.header.to_ascii_lowercase(),
+                value: Secret::new(b.format.replace("{secret}", secret.expose())),
+                shown: b.format.replace("{secret}", secrets::REDACTED),
+                hosts: origins(&b.hosts)?,
+            });
+        }
+        Ok(Policy {
             module: module.to_string(),
-            allowed: origins(&desc.hosts),
+            allowed: origins(&desc.hosts)?,
             bindings,
             budget,
-            secrets: secrets.values().cloned().collect(),
+            redactor: settings.redactor.clone(),
             max_budget_wait: Duration::from_secs(30),
-        }
+        })
+    }
+
+    /// The policy of `describe`: no settings, so only fixed hosts.
+    pub fn bare(module: &str, desc: &sluice_core::Description) -> Policy {
+        Policy::new(module, desc, &Settings::default(), None, &[]).unwrap_or_else(|_| Policy {
+            module: module.to_string(),
+            allowed: Vec::new(),
+            bindings: Vec::new(),
+            budget: None,
+            redactor: Redactor::default(),
+            max_budget_wait: Duration::ZERO,
+        })
     }
 
     pub fn redact(&self, text: &str) -> String {
-        secrets::redact(text, &self.secrets)
+        self.redactor.redact(text)
     }
 }
 
-fn resolve_origin(pattern: &str, settings: &Map<String, Value>) -> Option<Origin> {
-    let url = match pattern.strip_prefix('{').and_then(|p| p.strip_suffix('}')) {
-        Some(key) => settings.get(key)?.as_str()?.to_string(),
-        None => pattern.to_string(),
+fn resolve_origin(spec: &str, settings: &Map<String, Value>, operator_allowed: &[Origin]) -> Result<Option<Origin>, String> {
+    let (key, pattern) = match HostSpec::parse(spec) {
+        Ok(HostSpec::Fixed(o)) => return Ok(Url::parse(&o).ok().map(|u| u.origin())),
+        Ok(HostSpec::Setting { key, pattern }) => (key, pattern),
+        // `check` refuses such a module at load.
+        Err(_) => return Ok(None),
     };
-    let url = Url::parse(&url).ok()?;
-    (url.scheme() == "https" && url.host().is_some()).then(|| url.origin())
+    let value = match settings.get(&key) {
+        None | Some(Value::Null) => return Ok(None),
+        Some(Value::String(s)) => s,
+        Some(other) => return Err(format!("setting '{key}' must be an https URL, not {other}")),
+    };
+    let url = match Url::parse(value) {
+        Ok(u) if u.scheme() == "https" && u.host().is_some() => u,
+        _ => return Err(format!("setting '{key}' must be an https URL (https://host[:port]), not '{value}'")),
+    };
+    let origin = url.origin();
+    match pattern {
+        Some(p) if !p.matches(&url) && !operator_allowed.contains(&origin) => Err(format!(
+            "setting '{key}' is {}, which is outside {p}, where this module sends its credentials; \
+             if that origin is yours (a custom domain), allow it with --allow-origin {}",
+            origin.ascii_serialization(),
+            origin.ascii_serialization()
+        )),
+        _ => Ok(Some(origin)),
+    }
 }
 
 fn origin_list(origins: &[Origin]) -> String {
@@ -249,8 +336,39 @@ fn origin_list(origins: &[Origin]) -> String {
     origins.iter().map(Origin::ascii_serialization).collect::<Vec<_>>().join(", ")
 }
 
-type GuardedClient = Client<HttpsConnector<HttpConnector<GuardedResolver>>, Full<Bytes>>;
-type RoutedClient = Client<HttpsConnector<HttpConnector>, Full<Bytes>>;
+type GuardedClient = Client<HttpsConnector<HttpConnector<GuardedResolver>>, Departing>;
+type RoutedClient = Client<HttpsConnector<HttpConnector>, Departing>;
+
+/// A request body that tells the rate budget when its request leaves: hyper
+/// polls the body once the connection is ready and the head is being written,
+/// so connection set-up is not counted as having sent (see `budget`).
+struct Departing {
+    body: Full<Bytes>,
+    ticket: Option<Arc<std::sync::Mutex<Ticket>>>,
+}
+
+impl hyper::body::Body for Departing {
+    type Data = Bytes;
+    type Error = std::convert::Infallible;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<hyper::body::Frame<Bytes>, Self::Error>>> {
+        if let Some(t) = self.ticket.take() {
+            t.lock().unwrap_or_else(|p| p.into_inner()).depart();
+        }
+        Pin::new(&mut self.body).poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> hyper::body::SizeHint {
+        self.body.size_hint()
+    }
+}
 
 pub struct Egress {
     guarded: GuardedClient,
@@ -285,19 +403,27 @@ impl Egress {
         Egress { guarded, routed, routes, limits, dry_run }
     }
 
-    /// Checks, authenticates, paces and sends one request. The exchange is
-    /// returned in every case, for the caller's record.
-    /// `sent` is how many requests this call has made before this one.
-    pub async fn send(&self, policy: &Policy, req: Outbound, sent: usize) -> (Exchange, Result<Inbound, EgressError>) {
-        let too_big = if sent >= self.limits.max_requests_per_call {
-            Some(format!("{} made more than {} requests in one call", policy.module, self.limits.max_requests_per_call))
-        } else if req.url.len() > self.limits.max_url_bytes {
-            Some(format!("the URL is longer than {} bytes", self.limits.max_url_bytes))
-        } else if req.body.as_ref().is_some_and(|b| b.len() > self.limits.max_request_bytes) {
-            Some(format!("the request body is larger than {} bytes", self.limits.max_request_bytes))
+    /// Checks, authenticates, paces and sends one request. A capped summary
+    /// of the exchange is returned in every case, for the caller's record;
+    /// `ledger` is what this guest call has spent so far.
+    pub async fn send(&self, policy: &Policy, req: Outbound, ledger: &mut Ledger) -> (Exchange, Result<Inbound, EgressError>) {
+        let header_bytes: usize = req.headers.iter().map(|(k, v)| k.len() + v.len()).sum();
+        let size = req.url.len() + header_bytes + req.body.as_ref().map_or(0, Vec::len);
+        let limits = &self.limits;
+        let too_big = if ledger.requests >= limits.max_requests_per_call {
+            Some(format!("{} made more than {} requests in one call", policy.module, limits.max_requests_per_call))
+        } else if req.url.len() > limits.max_url_bytes {
+            Some(format!("the URL is longer than {} bytes", limits.max_url_bytes))
+        } else if header_bytes > limits.max_header_bytes {
+            Some(format!("the request's headers are larger than {} bytes in all", limits.max_header_bytes))
+        } else if req.body.as_ref().is_some_and(|b| b.len() > limits.max_request_bytes) {
+            Some(format!("the request body is larger than {} bytes", limits.max_request_bytes))
+        } else if ledger.sent_bytes + size > limits.max_call_bytes {
+            Some(format!("{} tried to send more than {} bytes in one call", policy.module, limits.max_call_bytes))
         } else {
             None
         };
+        ledger.requests += 1;
         let mut exchange = Exchange {
             method: req.method.to_string(),
             url: policy.redact(&guest_log::truncate(&req.url, 512)),
@@ -305,21 +431,32 @@ impl Egress {
             body: None,
             status: None,
             error: None,
+            elided: false,
         };
-        if let Some(reason) = too_big {
-            let e = EgressError::Denied(reason);
-            exchange.error = Some(e.to_string());
-            return (exchange, Err(e));
-        }
-        // Only dry-run output shows bodies; don't copy and scrub them on every real request.
-        if self.dry_run {
-            exchange.body = req.body.as_ref().map(|b| policy.redact(&String::from_utf8_lossy(b)));
-        }
-        let result = self.check_and_send(policy, req, &mut exchange).await.map_err(|e| e.redacted(policy));
+        let result = match too_big {
+            Some(reason) => Err(EgressError::Denied(reason)),
+            None => {
+                ledger.sent_bytes += size;
+                // Only dry-run output shows bodies; don't copy and scrub them on every real request.
+                if self.dry_run {
+                    exchange.body = req.body.as_ref().map(|b| {
+                        policy.redact(&guest_log::truncate(&String::from_utf8_lossy(b), limits.max_shown_body))
+                    });
+                }
+                self.check_and_send(policy, req, &mut exchange).await.map_err(|e| e.redacted(policy))
+            }
+        };
         match &result {
             Ok(r) => exchange.status = Some(r.status),
-            Err(e) => exchange.error = Some(e.to_string()),
+            Err(e) => exchange.error = Some(guest_log::truncate(&e.to_string(), 1024)),
         }
+        let kept = exchange.retained_bytes();
+        if ledger.retained_bytes + kept > limits.max_retained_bytes {
+            exchange.headers = Vec::new();
+            exchange.body = None;
+            exchange.elided = true;
+        }
+        ledger.retained_bytes += exchange.retained_bytes();
         (exchange, result)
     }
 
@@ -338,6 +475,13 @@ impl Egress {
                 policy.module,
                 origin.ascii_serialization(),
                 origin_list(&policy.allowed)
+            )));
+        }
+        if let Some(place) = carries_secret(policy, &req) {
+            return Err(EgressError::Denied(format!(
+                "{} may not send a secret's value in the request's {place}: a guest names the secret in \
+                 request.auth and the host adds it through the auth binding",
+                policy.module
             )));
         }
         let mut headers = http::HeaderMap::new();
@@ -387,17 +531,20 @@ impl Egress {
         if self.dry_run {
             return Ok(Inbound { status: 200, headers: Vec::new(), body: Vec::new() });
         }
-        if let Some(budget) = &policy.budget {
-            let wait = budget.expected_wait();
-            if wait > policy.max_budget_wait {
-                return Err(EgressError::RateLimited(format!(
-                    "the rate budget of {} requests per {:?} would hold this request for about {wait:?}",
-                    budget.rate().requests,
-                    budget.rate().window
-                )));
+        let ticket = match &policy.budget {
+            None => None,
+            Some(budget) => {
+                let wait = budget.expected_wait();
+                if wait > policy.max_budget_wait {
+                    return Err(EgressError::RateLimited(format!(
+                        "the rate budget of {} requests per {:?} would hold this request for about {wait:?}",
+                        budget.rate().requests,
+                        budget.rate().window
+                    )));
+                }
+                Some(Arc::new(std::sync::Mutex::new(budget.acquire().await)))
             }
-            budget.acquire().await;
-        }
+        };
 
         let target = match route {
             Some(r) => r.apply(&url),
@@ -408,7 +555,7 @@ impl Egress {
             *h = headers;
         }
         let request = builder
-            .body(Full::new(Bytes::from(req.body.unwrap_or_default())))
+            .body(Departing { body: Full::new(Bytes::from(req.body.unwrap_or_default())), ticket: ticket.clone() })
             .map_err(|e| EgressError::Invalid(format!("cannot build the request: {e}")))?;
 
         let exchange_fut = async {
@@ -416,8 +563,16 @@ impl Egress {
             let response = match route {
                 Some(_) => self.routed.request(request).await,
                 None => self.guarded.request(request).await,
+            };
+            // A request that failed to connect never left: its budget place is
+            // given back when the ticket drops. Anything else may have reached
+            // the API, so it counts (from now, if the body was never polled).
+            if response.as_ref().is_ok() || response.as_ref().is_err_and(|e| !e.is_connect()) {
+                if let Some(t) = &ticket {
+                    t.lock().unwrap_or_else(|p| p.into_inner()).depart();
+                }
             }
-            .map_err(|e| transport_error(&e, started.elapsed()))?;
+            let response = response.map_err(|e| transport_error(&e, started.elapsed()))?;
             let (parts, body) = response.into_parts();
             let body = Limited::new(body, self.limits.max_response_bytes).collect().await.map_err(|_| {
                 EgressError::TooLarge(format!(
@@ -459,7 +614,20 @@ fn header_value(value: &str) -> Result<http::HeaderValue, EgressError> {
 }
 
 fn headers_shown(headers: &http::HeaderMap) -> Vec<(String, String)> {
-    headers.iter().map(|(k, v)| (k.to_string(), v.as_bytes().iter().map(|&b| b as char).collect())).collect()
+    let shown = |v: &http::HeaderValue| guest_log::truncate(&v.as_bytes().iter().map(|&b| b as char).collect::<String>(), 1024);
+    headers.iter().map(|(k, v)| (k.to_string(), shown(v))).collect()
+}
+
+/// Where a request carries a secret's value or an encoding of it, if anywhere.
+fn carries_secret(policy: &Policy, req: &Outbound) -> Option<String> {
+    let r = &policy.redactor;
+    if r.finds(req.url.as_bytes()) {
+        return Some("URL".into());
+    }
+    if let Some((name, _)) = req.headers.iter().find(|(k, v)| r.finds(k.as_bytes()) || r.finds(v.as_bytes())) {
+        return Some(format!("'{}' header", policy.redact(&name.to_ascii_lowercase())));
+    }
+    req.body.as_deref().is_some_and(|b| r.finds(b)).then(|| "body".into())
 }
 
 fn transport_error(e: &hyper_util::client::legacy::Error, elapsed: Duration) -> EgressError {
@@ -603,11 +771,18 @@ mod tests {
         let mut s = Map::new();
         s.insert("deployment".into(), Value::from("https://acme.europe-west1.talon.one/"));
         s.insert("insecure".into(), Value::from("http://acme.example"));
+        s.insert("custom".into(), Value::from("https://talon.acme.example"));
+        let resolve = |spec: &str, allowed: &[Origin]| resolve_origin(spec, &s, allowed);
         assert_eq!(
-            resolve_origin("{deployment}", &s).unwrap().ascii_serialization(),
+            resolve("{deployment|https://*.talon.one}", &[]).unwrap().unwrap().ascii_serialization(),
             "https://acme.europe-west1.talon.one"
         );
-        assert!(resolve_origin("{insecure}", &s).is_none());
-        assert!(resolve_origin("{missing}", &s).is_none());
+        let e = resolve("{insecure}", &[]).unwrap_err();
+        assert!(e.starts_with("setting 'insecure' must be an https URL"), "{e}");
+        assert_eq!(resolve("{missing}", &[]), Ok(None));
+        let e = resolve("{custom|https://*.talon.one}", &[]).unwrap_err();
+        assert!(e.contains("outside https://*.talon.one") && e.contains("--allow-origin https://talon.acme.example"), "{e}");
+        let custom = Url::parse("https://talon.acme.example").unwrap().origin();
+        assert!(resolve("{custom|https://*.talon.one}", &[custom]).unwrap().is_some());
     }
 }

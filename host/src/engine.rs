@@ -34,11 +34,14 @@ pub struct Options {
     pub cache_dir: Option<PathBuf>,
     /// How many instances may be alive at once (the pooling allocator's size).
     pub max_instances: u32,
+    /// Origins the operator allows for a `{setting}` host beyond the module's
+    /// pattern for it (`--allow-origin`, for custom domains).
+    pub allow_origins: Vec<url::Origin>,
 }
 
 impl Options {
     pub fn new(egress: Egress) -> Self {
-        Options { egress, limits: Limits::default(), rate: None, cache_dir: cache::default_dir(), max_instances: 256 }
+        Options { egress, limits: Limits::default(), rate: None, cache_dir: cache::default_dir(), max_instances: 256, allow_origins: Vec::new() }
     }
 }
 
@@ -50,6 +53,7 @@ pub struct Runtime {
     limits: Limits,
     rate: Option<Rate>,
     cache_dir: Option<PathBuf>,
+    allow_origins: Vec<url::Origin>,
     /// One permit per pooled instance: a call waits for a free instance
     /// instead of failing when the pool is busy.
     instances: tokio::sync::Semaphore,
@@ -163,6 +167,7 @@ impl Runtime {
             limits: opts.limits,
             rate: opts.rate,
             cache_dir: opts.cache_dir,
+            allow_origins: opts.allow_origins,
             instances: tokio::sync::Semaphore::new(opts.max_instances as usize),
             loaded: Default::default(),
             _ticker,
@@ -219,7 +224,7 @@ impl Runtime {
             from_cache: matches!(source, cache::Source::Cached),
             pre,
         };
-        let policy = Arc::new(Policy::new(&module.slug, &module.description, &Default::default(), &Default::default(), None));
+        let policy = Arc::new(Policy::bare(&module.slug, &module.description));
         let info = match self.invoke(&module, policy, Request::Describe).await.result? {
             Reply::Describe(info) => info,
             _ => unreachable!("describe answers describe"),
@@ -231,8 +236,9 @@ impl Runtime {
         Ok(Arc::new(module))
     }
 
-    /// Binds a module to a client's settings; see [`Client`].
-    pub fn client(&self, module: Arc<Module>, settings: &Settings) -> Client {
+    /// Binds a module to a client's settings; see [`Client`]. Fails when a
+    /// setting that decides an origin is not a URL the module allows.
+    pub fn client(&self, module: Arc<Module>, settings: &Settings) -> Result<Client> {
         let rate = self.rate.or_else(|| {
             module.description.rate_budget.map(|r| Rate {
                 requests: r.requests,
@@ -240,8 +246,9 @@ impl Runtime {
             })
         });
         let budget = rate.map(|r| self.budgets.for_client(&settings.client_key(&module.slug), r));
-        let policy = Arc::new(Policy::new(&module.slug, &module.description, &settings.public, &settings.secrets, budget));
-        Client { settings_json: Value::Object(settings.public.clone()).to_string(), module, policy }
+        let policy = Policy::new(&module.slug, &module.description, settings, budget, &self.allow_origins)
+            .map_err(Error::validation)?;
+        Ok(Client { settings_json: Value::Object(settings.public.clone()).to_string(), module, policy: Arc::new(policy) })
     }
 
     pub async fn perform(&self, client: &Client, action: &str, payload: &Value) -> Call<Outcome> {
@@ -251,10 +258,10 @@ impl Runtime {
             settings: client.settings_json.clone(),
         };
         let call = self.invoke(&client.module, client.policy.clone(), request).await;
+        let policy = &client.policy;
         Call {
             result: call.result.and_then(|r| match r {
-                Reply::Perform(Ok(o)) => Ok(Outcome { status: o.status, body: o.body }),
-                Reply::Perform(Err(e)) => Err(e.into()),
+                Reply::Perform(r) => guest_result(policy, r),
                 _ => unreachable!("perform answers perform"),
             }),
             exchanges: call.exchanges,
@@ -268,12 +275,10 @@ impl Runtime {
             settings: client.settings_json.clone(),
         };
         let call = self.invoke(&client.module, client.policy.clone(), request).await;
+        let policy = &client.policy;
         Call {
             result: call.result.map(|r| match r {
-                Reply::Batch(list) => list
-                    .into_iter()
-                    .map(|r| r.map(|o| Outcome { status: o.status, body: o.body }).map_err(Error::from))
-                    .collect(),
+                Reply::Batch(list) => list.into_iter().map(|r| guest_result(policy, r)).collect(),
                 _ => unreachable!("batch answers batch"),
             }),
             exchanges: call.exchanges,
@@ -285,7 +290,7 @@ impl Runtime {
         let call = self.invoke(&client.module, client.policy.clone(), request).await;
         Call {
             result: call.result.and_then(|r| match r {
-                Reply::TestAuth(r) => r.map_err(Error::from),
+                Reply::TestAuth(r) => r.map_err(|e| redacted(&client.policy, e.into())),
                 _ => unreachable!("test-authentication answers test-authentication"),
             }),
             exchanges: call.exchanges,
@@ -303,6 +308,7 @@ impl Runtime {
         store.set_epoch_deadline(1);
         store.epoch_deadline_callback(|ctx| ctx.data().cpu.on_tick());
 
+        let cpu = store.data().cpu.clone();
         let run = async {
             let instance = module.pre.instantiate_async(&mut store).await?;
             let guest = instance.sluice_destination_destination();
@@ -319,12 +325,14 @@ impl Runtime {
                 }
             })
         };
-        let outcome = tokio::time::timeout(self.limits.wall, run).await;
+        let outcome = tokio::time::timeout(self.limits.wall, cpu.meter(run)).await;
         let stderr = store.data_mut().flush_stdio();
         let state = store.data_mut();
         let result = match outcome {
             Ok(Ok(reply)) => Ok(reply),
-            Ok(Err(trap)) => Err(guest_failure(&module.slug, &trap, state.memory.exceeded.as_ref(), &stderr)),
+            Ok(Err(trap)) => {
+                Err(redacted(&state.policy, guest_failure(&module.slug, &trap, state.memory.exceeded.as_ref(), &stderr)))
+            }
             // Out of time while waiting on the API or the rate budget is not the guest's fault.
             Err(_) if state.in_host => Err(Error::new(
                 crate::error::Kind::Retryable,
@@ -334,12 +342,31 @@ impl Runtime {
                 ),
             )),
             Err(_) => Err(Error::guest(format!(
-                "{} did not finish within {:?} of wall time",
-                module.slug, self.limits.wall
+                "{} did not finish within its wall-clock deadline of {:?} (it used {:?} of its {:?} of CPU time; \
+                 the rest it spent waiting)",
+                module.slug,
+                self.limits.wall,
+                cpu.cpu_time(),
+                self.limits.cpu
             ))),
         };
         Call { result, exchanges: std::mem::take(&mut state.exchanges) }
     }
+}
+
+/// What a guest returns, with any secret (or encoding of one) it got hold of scrubbed.
+fn guest_result(policy: &Policy, r: std::result::Result<wit::types::Outcome, wit::types::Error>) -> Result<Outcome> {
+    match r {
+        Ok(o) => Ok(Outcome { status: o.status, body: policy.redact(&o.body) }),
+        Err(e) => Err(redacted(policy, e.into())),
+    }
+}
+
+/// A guest's error as the operator sees it: secrets scrubbed, then cut to
+/// [`MAX_GUEST_TEXT`](crate::printable::MAX_GUEST_TEXT) (escaping happens where it is printed).
+fn redacted(policy: &Policy, mut e: Error) -> Error {
+    e.message = crate::guest_log::truncate(&policy.redact(&e.message), crate::printable::MAX_GUEST_TEXT);
+    e
 }
 
 fn guest_failure(module: &str, trap: &wasmtime::Error, memory: Option<&Exceeded>, stderr: &str) -> Error {
@@ -360,36 +387,12 @@ fn guest_failure(module: &str, trap: &wasmtime::Error, memory: Option<&Exceeded>
     }
 }
 
-/// What the host insists on before trusting a description.
+/// The host's refusal of a description with problems (see `sluice_core::check`).
 fn check_description(d: &Description) -> std::result::Result<(), String> {
-    let valid_slug = !d.slug.is_empty() && d.slug.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-    if !valid_slug {
-        return Err(format!("slug '{}' must be lowercase letters, digits and '-'", d.slug));
+    let problems = sluice_core::check::check(d);
+    if problems.is_empty() {
+        return Ok(());
     }
-    let mut keys = std::collections::HashSet::new();
-    for a in &d.actions {
-        if !keys.insert(&a.key) {
-            return Err(format!("action '{}' is declared twice", a.key));
-        }
-    }
-    for h in d.hosts.iter().chain(d.auth.iter().flat_map(|b| &b.hosts)) {
-        if let Some(key) = h.strip_prefix('{').and_then(|h| h.strip_suffix('}')) {
-            match d.settings.iter().find(|s| s.key == key) {
-                None => return Err(format!("host '{h}' names no setting")),
-                Some(s) if s.secret => return Err(format!("host '{h}' names a secret setting")),
-                _ => {}
-            }
-        } else if !h.starts_with("https://") {
-            return Err(format!("host '{h}' must be an https:// origin or a {{setting}}"));
-        }
-    }
-    for b in &d.auth {
-        if !d.settings.iter().any(|s| s.key == b.secret && s.secret) {
-            return Err(format!("auth binding names '{}', which is not a secret setting", b.secret));
-        }
-        if let Some(h) = b.hosts.iter().find(|h| !d.hosts.contains(h)) {
-            return Err(format!("auth binding for '{}' names host '{h}', which is not among the module's hosts", b.secret));
-        }
-    }
-    Ok(())
+    let list: Vec<String> = problems.iter().map(ToString::to_string).collect();
+    Err(format!("the module's description has {} problem(s): {}", list.len(), list.join("; ")))
 }

@@ -4,10 +4,19 @@
 //! to another host, into logs or into a response the operator forwards. So a
 //! secret value never enters guest memory: the guest names the secret in
 //! `request.auth`, and the egress layer adds the header, only for hosts the
-//! module's auth binding declares. The host's own copies are zeroized on drop
-//! (copies inside parsed settings JSON and outgoing header buffers are not),
-//! print as `[redacted]`, and are scrubbed from anything that leaves the host (guest
-//! logs, response bodies handed to the guest, errors, dry-run output).
+//! module's auth binding declares. A key that any declaration marks secret is
+//! never a public setting, so a module that declares `apiKey` twice (once
+//! secret, once not) cannot get it that way either. The host's own copies are
+//! zeroized on drop (copies inside parsed settings JSON, the redaction
+//! patterns and outgoing header buffers are not) and print as `[redacted]`.
+//!
+//! An API may echo a key back, encoded. So the [`Redactor`] looks for the value
+//! and its common encodings (hex, base64 and base64url at any alignment inside
+//! a longer encoded text, percent-encoding, JSON escaping) and scrubs them from
+//! everything that crosses the boundary or leaves the host: response bodies
+//! and headers before the guest sees them, guest errors, logs and outcomes,
+//! and dry-run output. Egress refuses a request whose URL, headers or body
+//! carry any of them outside the secret's auth binding.
 //!
 //! Default: settings marked secret are read from the settings JSON, or, better,
 //! from the environment (`{"env": "VAR"}`) or a file (`{"file": "path"}`) so they
@@ -15,6 +24,10 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::sync::Arc;
+
+use aho_corasick::AhoCorasick;
+use base64::Engine as _;
 
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
@@ -48,6 +61,7 @@ impl fmt::Debug for Secret {
 pub struct Settings {
     pub public: Map<String, Value>,
     pub secrets: BTreeMap<String, Secret>,
+    pub redactor: Redactor,
 }
 
 pub const REDACTED: &str = "[redacted]";
@@ -55,22 +69,27 @@ pub const REDACTED: &str = "[redacted]";
 impl Settings {
     /// Splits raw settings by the module's declaration. Unknown keys are
     /// dropped (as the reference strips them); missing required ones fail
-    /// with the reference's message.
+    /// with the reference's message. A key declared secret anywhere in the
+    /// description is secret everywhere: it can never land in `public`.
     pub fn split(desc: &Description, raw: &Value) -> Result<Settings> {
         let Value::Object(raw) = raw else {
             return Err(Error::validation("settings must be a JSON object"));
         };
+        let secret_keys: std::collections::HashSet<&str> =
+            desc.settings.iter().filter(|s| s.secret).map(|s| s.key.as_str()).collect();
         let mut settings = Settings::default();
         let mut missing = Vec::new();
         for s in &desc.settings {
             match raw.get(&s.key) {
                 None | Some(Value::Null) => {
-                    if s.required {
-                        missing.push(format!("The root value is missing the required field '{}'.", s.key));
+                    if s.required && !missing.contains(&s.key) {
+                        missing.push(s.key.clone());
                     }
                 }
-                Some(v) if s.secret => {
-                    settings.secrets.insert(s.key.clone(), Secret::new(resolve_secret(&s.key, v)?));
+                Some(v) if secret_keys.contains(s.key.as_str()) => {
+                    if !settings.secrets.contains_key(&s.key) {
+                        settings.secrets.insert(s.key.clone(), Secret::new(resolve_secret(&s.key, v)?));
+                    }
                 }
                 Some(v) => {
                     settings.public.insert(s.key.clone(), v.clone());
@@ -78,8 +97,11 @@ impl Settings {
             }
         }
         if !missing.is_empty() {
-            return Err(Error::validation(missing.join(" ")));
+            let text: Vec<String> =
+                missing.iter().map(|k| format!("The root value is missing the required field '{k}'.")).collect();
+            return Err(Error::validation(text.join(" ")));
         }
+        settings.redactor = Redactor::new(settings.secrets.values());
         Ok(settings)
     }
 
@@ -96,20 +118,95 @@ impl Settings {
         format!("{module}:{}", &hex::encode(h.finalize())[..16])
     }
 
-    /// Replaces every secret value in `text` with `[redacted]`.
+    /// Replaces every secret value, and its encodings, in `text` with `[redacted]`.
     pub fn redact(&self, text: &str) -> String {
-        redact(text, self.secrets.values())
+        self.redactor.redact(text)
     }
 }
 
-pub fn redact<'a>(text: &str, secrets: impl IntoIterator<Item = &'a Secret>) -> String {
-    let mut out = text.to_string();
-    for s in secrets {
-        // Very short values would redact ordinary text; they are not secrets worth the name.
-        if s.expose().len() >= 4 && out.contains(s.expose()) {
-            out = out.replace(s.expose(), REDACTED);
+/// Shorter values would redact ordinary text; they are not secrets worth the name.
+const MIN_SECRET: usize = 4;
+/// The shortest encoded form looked for: shorter fragments match by chance.
+const MIN_ENCODED: usize = 8;
+
+/// Finds secret values and their common encodings in text. Built once per
+/// client; cloning shares the automaton.
+#[derive(Clone, Default)]
+pub struct Redactor {
+    matcher: Option<Arc<AhoCorasick>>,
+}
+
+impl fmt::Debug for Redactor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Redactor")
+    }
+}
+
+impl Redactor {
+    pub fn new<'a>(secrets: impl IntoIterator<Item = &'a Secret>) -> Self {
+        let mut patterns: Vec<Vec<u8>> = secrets.into_iter().flat_map(|s| encodings(s.expose().as_bytes())).collect();
+        patterns.sort();
+        patterns.dedup();
+        if patterns.is_empty() {
+            return Redactor::default();
+        }
+        // Leftmost-longest, so "Bearer <key>" in base64 is cut as one piece.
+        let matcher = AhoCorasick::builder()
+            .match_kind(aho_corasick::MatchKind::LeftmostLongest)
+            .build(&patterns)
+            .ok()
+            .map(Arc::new);
+        Redactor { matcher }
+    }
+
+    pub fn redact(&self, text: &str) -> String {
+        match &self.matcher {
+            Some(m) if m.is_match(text) => m.replace_all(text, &vec![REDACTED; m.patterns_len()]),
+            _ => text.to_string(),
         }
     }
+
+    /// Whether `bytes` carry a secret, or an encoding of one.
+    pub fn finds(&self, bytes: &[u8]) -> bool {
+        self.matcher.as_ref().is_some_and(|m| m.is_match(bytes))
+    }
+}
+
+/// The forms a secret takes when an API or a guest encodes it.
+fn encodings(secret: &[u8]) -> Vec<Vec<u8>> {
+    if secret.len() < MIN_SECRET {
+        return Vec::new();
+    }
+    let mut out = vec![secret.to_vec(), hex::encode(secret).into_bytes(), hex::encode_upper(secret).into_bytes()];
+    let every_byte: String = secret.iter().map(|b| format!("%{b:02X}")).collect();
+    out.push(every_byte.to_ascii_lowercase().into_bytes());
+    out.push(every_byte.into_bytes());
+    let reserved: String = secret
+        .iter()
+        .map(|&b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect();
+    out.push(reserved.to_ascii_lowercase().into_bytes());
+    out.push(reserved.into_bytes());
+    if let Ok(text) = std::str::from_utf8(secret) {
+        let json = serde_json::to_string(text).unwrap_or_default();
+        out.push(json.trim_matches('"').as_bytes().to_vec());
+    }
+    // Inside a longer base64 text the secret starts at one of three byte
+    // alignments; for each, keep the characters that depend on its bytes alone.
+    for engine in [&base64::engine::general_purpose::STANDARD_NO_PAD, &base64::engine::general_purpose::URL_SAFE_NO_PAD] {
+        for shift in 0..3 {
+            let mut bytes = vec![0u8; shift];
+            bytes.extend_from_slice(secret);
+            let encoded = engine.encode(&bytes);
+            let start = (8 * shift).div_ceil(6);
+            let end = 8 * (shift + secret.len()) / 6;
+            out.push(encoded.as_bytes()[start..end].to_vec());
+        }
+    }
+    out.retain(|p| p.as_slice() == secret || p.len() >= MIN_ENCODED);
     out
 }
 
@@ -170,6 +267,41 @@ mod tests {
         assert_eq!(s.secrets["apiKey"].expose(), "k-123456");
         assert_eq!(format!("{:?}", s), format!("{:?}", s).replace("k-123456", "?"));
         assert_eq!(s.redact("Bearer k-123456!"), "Bearer [redacted]!");
+    }
+
+    #[test]
+    fn a_key_declared_both_secret_and_public_stays_secret() {
+        let mut d = desc();
+        d.settings.push(Setting { secret: false, ..d.settings[0].clone() });
+        let s = Settings::split(&d, &json!({"apiKey": "k-123456", "deployment": "https://x"})).unwrap();
+        assert_eq!(Value::Object(s.public.clone()), json!({"deployment": "https://x"}));
+        assert_eq!(s.secrets["apiKey"].expose(), "k-123456");
+    }
+
+    #[test]
+    fn encodings_of_the_key_are_redacted() {
+        use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+        let key = "sk_live_9f8e7d6c5b4a+/=?";
+        let s = Settings::split(&desc(), &json!({"apiKey": key, "deployment": "d"})).unwrap();
+        let forms = [
+            key.to_string(),
+            hex::encode(key),
+            hex::encode_upper(key),
+            STANDARD.encode(key),
+            STANDARD.encode(format!("Bearer {key}")),
+            STANDARD.encode(format!("x:{key}")),
+            URL_SAFE_NO_PAD.encode(format!("ab{key}")),
+            "sk_live_9f8e7d6c5b4a%2B%2F%3D%3F".to_string(),
+            key.bytes().map(|b| format!("%{b:02x}")).collect(),
+        ];
+        for form in forms {
+            let text = format!("echo: <{form}>");
+            let out = s.redact(&text);
+            assert!(out.contains(REDACTED), "{form} not found in {out}");
+            assert!(s.redactor.finds(text.as_bytes()));
+            assert!(!out.contains(&form), "{form} survives in {out}");
+        }
+        assert!(!s.redactor.finds(b"an ordinary body with sk_live and 9f8e7d"));
     }
 
     #[test]

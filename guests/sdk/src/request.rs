@@ -77,6 +77,12 @@ impl Request {
         self
     }
 
+    /// A raw body, sent as is (set a content-type with [`Request::header`]).
+    pub fn body(mut self, bytes: Vec<u8>) -> Self {
+        self.body = Some(bytes);
+        self
+    }
+
     pub fn json(mut self, body: &Value) -> Self {
         self.body = Some(serde_json::to_vec(body).unwrap_or_default());
         self.header("content-type", "application/json")

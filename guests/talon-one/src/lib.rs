@@ -24,7 +24,9 @@ mod update_customer_session_v2;
 
 pub const BASE_URL: &str = "https://integration.talon.one/segment";
 
-const HOSTS: &[&str] = &["https://integration.talon.one", "{deployment}"];
+/// The deployment setting decides where the key goes, so the host holds it to
+/// Talon.One's domain (an operator allows a custom domain with `--allow-origin`).
+const HOSTS: &[&str] = &["https://integration.talon.one", "{deployment|https://*.talon.one}"];
 
 pub static TALON_ONE: Destination = Destination {
     name: "Talon.One (Actions)",

@@ -50,7 +50,7 @@ async fn run(cli: &Cli, args: &BenchArgs) -> Result<()> {
     let settings = Settings::split(&module.description, &json_arg("settings", &args.settings).map_err(Error::validation)?)?;
     let event = json_arg("event", &args.event).map_err(Error::validation)?;
     let mapping = Mapping::new(action, MappingChoice::Defaults).map_err(Error::validation)?;
-    let client = runtime.client(module.clone(), &settings);
+    let client = runtime.client(module.clone(), &settings)?;
 
     let map_started = Instant::now();
     let mut payload = json!(null);

@@ -55,6 +55,10 @@ pub struct RunFlags {
     /// Send requests meant for ORIGIN to BASE_URL instead (path and query kept); repeatable.
     #[arg(long = "route", value_name = "ORIGIN=BASE_URL")]
     routes: Vec<String>,
+    /// Allow ORIGIN for a setting the module constrains to a pattern (a custom
+    /// domain for Talon.One's deployment, say); repeatable.
+    #[arg(long = "allow-origin", value_name = "ORIGIN")]
+    allow_origins: Vec<String>,
     /// Print each request instead of sending it (secrets redacted) and answer it with 200.
     #[arg(long)]
     dry_run: bool,
@@ -90,10 +94,19 @@ impl Cli {
         let mut opts = Options::new(egress);
         opts.cache_dir = self.cache_dir();
         opts.max_instances = max_instances;
+        opts.allow_origins = flags.allow_origins.iter().map(|o| allowed_origin(o)).collect::<Result<_>>()?;
         opts.limits.memory_bytes = flags.memory_mb << 20;
         opts.limits.cpu = std::time::Duration::from_millis(flags.cpu_ms);
         opts.rate = flags.rate.as_deref().map(Rate::parse).transpose().map_err(Error::validation)?;
         Runtime::new(opts).map_err(|e| Error::config(format!("cannot start the engine: {e:#}")))
+    }
+}
+
+/// `--allow-origin`: an https origin, exactly.
+fn allowed_origin(text: &str) -> Result<url::Origin> {
+    match url::Url::parse(text) {
+        Ok(u) if u.scheme() == "https" && u.host().is_some() && u.path() == "/" && u.query().is_none() => Ok(u.origin()),
+        _ => Err(Error::validation(format!("--allow-origin '{text}' must be an https origin such as https://api.example.com"))),
     }
 }
 
@@ -105,6 +118,8 @@ pub fn main() -> i32 {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
         )
         .with_writer(std::io::stderr)
+        // Colour codes only for a terminal: logs piped to a file stay plain text.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     // The benchmark measures one core, so it gets a single-threaded runtime.
     let rt = match &cli.command {
@@ -142,7 +157,7 @@ async fn run(cli: Cli) -> i32 {
 
 impl RunFlags {
     fn default_for(json: bool) -> Self {
-        RunFlags { routes: Vec::new(), dry_run: true, json, rate: None, memory_mb: 64, cpu_ms: 1000 }
+        RunFlags { routes: Vec::new(), allow_origins: Vec::new(), dry_run: true, json, rate: None, memory_mb: 64, cpu_ms: 1000 }
     }
 }
 

@@ -74,7 +74,7 @@ async fn run_perform(cli: &Cli, args: &PerformArgs) -> Result<Done> {
         (None, None) => Err("give --payload or --event".to_string()),
     }
     .map_err(|m| Error::validation(settings.redact(&m)))?;
-    let client = runtime.client(module.clone(), &settings);
+    let client = runtime.client(module.clone(), &settings)?;
     let call = runtime.perform(&client, &action.key, &payload).await;
     Ok(Done::Call { exchanges: call.exchanges, result: call.result.map(|_| ()), dry_run: args.flags.dry_run })
 }
@@ -87,6 +87,6 @@ async fn run_test_auth(cli: &Cli, args: &TestAuthArgs) -> Result<Done> {
     let runtime = cli.runtime(&args.flags, 4)?;
     let module = runtime.load(&args.module, &cli.modules).await?;
     let settings = Settings::split(&module.description, &input("settings", &args.settings)?)?;
-    let call = runtime.test_authentication(&runtime.client(module, &settings)).await;
+    let call = runtime.test_authentication(&runtime.client(module, &settings)?).await;
     Ok(Done::Call { exchanges: call.exchanges, result: call.result, dry_run: args.flags.dry_run })
 }

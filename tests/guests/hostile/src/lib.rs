@@ -1,6 +1,11 @@
 //! A deliberately hostile destination. Each action tries one thing the host
 //! must contain; the tests in `tests/sandbox.rs` check that each is stopped
 //! with the right error and that the host and other calls carry on.
+//!
+//! Some attacks are in the description itself (a key declared twice, an auth
+//! binding that writes the `host` header). The tests get those by patching
+//! [`VARIANT`] in a copy of the built component: `describe` reads it at run
+//! time and answers with that variant's description.
 
 use sluice_guest::prelude::*;
 
@@ -14,7 +19,30 @@ const fn action(key: &'static str, perform: fn(&Payload, &Payload) -> Result<Res
     Action { key, title: key, description: "", default_subscription: None, fields: &[], perform }
 }
 
-pub static HOSTILE: Destination = Destination {
+/// Patched by the tests (same length) to pick a description variant.
+static VARIANT: [u8; 40] = *b"sluice-hostile-variant:normal...........";
+
+fn variant() -> String {
+    // A volatile read, so the compiler cannot fold the marker away.
+    let bytes: [u8; 40] = unsafe { std::ptr::read_volatile(&VARIANT) };
+    String::from_utf8_lossy(&bytes["sluice-hostile-variant:".len()..]).trim_end_matches('.').to_string()
+}
+
+/// Sends `payload.body` to `payload.url` with `payload.headers`, unauthenticated.
+fn send_given(payload: &Payload) -> Result<Response> {
+    let mut request = Request::post(payload.str("url").unwrap_or_default());
+    if let Some(Value::Object(headers)) = payload.get("headers") {
+        for (k, v) in headers {
+            request = request.header(&k, v.as_str().unwrap_or_default());
+        }
+    }
+    if let Some(body) = payload.str("body") {
+        request = request.body(body.into_bytes());
+    }
+    request.send()
+}
+
+const BASE: Destination = Destination {
     name: "Hostile",
     slug: "hostile",
     description: "Tries to escape the sandbox.",
@@ -47,7 +75,10 @@ pub static HOSTILE: Destination = Destination {
             Request::post(format!("{API}/ok")).auth("apiKey").send()
         }),
         // Fetches whatever URL the test hands it, without credentials.
-        action("fetch", |payload, _| Request::get(payload.str("url").unwrap_or_default()).send()),
+        Action {
+            fields: &[Field::string("url", "URL")],
+            ..action("fetch", |payload, _| Request::get(payload.str("url").unwrap_or_default()).send())
+        },
         // Sends requests until the host says stop.
         action("flood", |_, _| {
             let mut last = Err(Error::guest("never sent"));
@@ -69,6 +100,41 @@ pub static HOSTILE: Destination = Destination {
         // Reports everything it can see; the secret must not be in it. (Reading
         // a file would make the component import wasi:filesystem, which the
         // host refuses at load: see tests/sandbox.rs.)
+        // A 1 MiB header value.
+        action("big-header", |_, _| Request::get(format!("{API}/x")).header("x-big", "h".repeat(1 << 20)).send()),
+        // 4 MiB bodies, a thousand times: the host must stop it long before 4 GB.
+        action("big-bodies", |_, _| {
+            let body = vec![b'b'; 4 << 20];
+            let mut last = Err(Error::guest("never sent"));
+            for _ in 0..1000 {
+                last = Request::post(format!("{API}/x")).body(body.clone()).send();
+                if last.is_err() {
+                    break;
+                }
+            }
+            last
+        }),
+        action("send-given", |payload, _| send_given(payload)),
+        // Returns what the API answered as its error message.
+        action("echo", |_, _| {
+            let answer = Request::get(format!("{API}/echo")).auth("apiKey").send()?;
+            Err(Error::guest(format!("the API said {}", answer.text())))
+        }),
+        // Fails, logs and prints whatever it is handed.
+        Action { fields: &[Field::string("message", "Message")], ..action("say", |payload, _| {
+            let message = payload.str("message").unwrap_or_default();
+            sluice_guest::log(sluice_guest::LogLevel::Error, &message);
+            eprintln!("{message}");
+            Err(Error::guest(message))
+        }) },
+        // Sleeps (waiting, not computing) for `payload.ms` milliseconds.
+        action("sleep", |payload, _| {
+            let ms = payload.get("ms").and_then(|v| v.as_u64()).unwrap_or(5000);
+            std::thread::sleep(std::time::Duration::from_millis(ms));
+            ok(String::new())
+        }),
+        // A 25 MB error message.
+        action("huge-error", |_, _| Err(Error::guest("e".repeat(25 << 20)))),
         action("snoop", |_, settings| {
             let env: Vec<String> = std::env::vars().map(|(k, v)| format!("{k}={v}")).collect();
             ok(json!({
@@ -94,4 +160,97 @@ pub static HOSTILE: Destination = Destination {
     test_authentication: None,
 };
 
-sluice_guest::export!(HOSTILE);
+pub static HOSTILE: Destination = BASE;
+
+const DUP_SECRET: Destination = Destination {
+    settings: &[
+        Setting { key: "apiKey", label: "API Key", description: "", ty: FieldType::Password, required: true, secret: true },
+        Setting { key: "apiKey", label: "API Key", description: "", ty: FieldType::String, required: true, secret: false },
+    ],
+    ..BASE
+};
+
+const HOST_HEADER: Destination = Destination {
+    auth: &[AuthBinding { secret: "apiKey", header: "Host", format: "{secret}", hosts: &[API] }],
+    ..BASE
+};
+
+const DUP_ACTION: Destination = Destination { actions: &[action("ok", |_, _| ok(String::new())), action("ok", |_, _| ok(String::new()))], ..BASE };
+
+const DUP_FIELD: Destination = Destination {
+    actions: &[Action {
+        fields: &[Field::string("id", "Id"), Field::string("id", "Id again")],
+        ..action("ok", |_, _| ok(String::new()))
+    }],
+    ..BASE
+};
+
+const DUP_PRESET: Destination = Destination {
+    presets: &[
+        Preset { name: "Twice", subscribe: r#"type = "track""#, action: "ok" },
+        Preset { name: "Twice", subscribe: r#"type = "track""#, action: "ok" },
+    ],
+    ..BASE
+};
+
+/// ESC sequences in the description: they would hide the real `hosts:` line
+/// of `describe` and print a forged one.
+const ESCAPES: Destination = Destination {
+    description: "Harmless.\u{1b}[1A\u{1b}[2K\rhosts: https://api.hostile.test",
+    actions: &[Action { title: "Ok\u{1b}[8m", ..action("ok", |_, _| ok(String::new())) }],
+    ..BASE
+};
+
+/// Lets a setting decide where the key goes, constrained to a pattern.
+const CONSTRAINED: Destination = Destination {
+    hosts: &["{region|https://*.hostile.test}"],
+    auth: &[AuthBinding { secret: "apiKey", header: "authorization", format: "Bearer {secret}", hosts: &["{region|https://*.hostile.test}"] }],
+    ..BASE
+};
+
+struct Hostile;
+
+impl sluice_guest::__export::Guest for Hostile {
+    fn describe() -> sluice_guest::bindings::sluice::destination::types::DestinationInfo {
+        let d = match variant().as_str() {
+            "dup-secret" => &DUP_SECRET,
+            "host-header" => &HOST_HEADER,
+            "dup-action" => &DUP_ACTION,
+            "dup-field" => &DUP_FIELD,
+            "dup-preset" => &DUP_PRESET,
+            "escapes" => &ESCAPES,
+            "constrained" => &CONSTRAINED,
+            _ => &HOSTILE,
+        };
+        sluice_guest::__export::describe(d)
+    }
+    fn perform(
+        action: String,
+        payload: String,
+        settings: String,
+    ) -> std::result::Result<
+        sluice_guest::bindings::sluice::destination::types::Outcome,
+        sluice_guest::bindings::sluice::destination::types::Error,
+    > {
+        sluice_guest::__export::perform(&HOSTILE, &action, &payload, &settings)
+    }
+    fn perform_batch(
+        action: String,
+        payloads: Vec<String>,
+        settings: String,
+    ) -> Vec<
+        std::result::Result<
+            sluice_guest::bindings::sluice::destination::types::Outcome,
+            sluice_guest::bindings::sluice::destination::types::Error,
+        >,
+    > {
+        sluice_guest::__export::perform_batch(&HOSTILE, &action, payloads, &settings)
+    }
+    fn test_authentication(
+        settings: String,
+    ) -> std::result::Result<(), sluice_guest::bindings::sluice::destination::types::Error> {
+        sluice_guest::__export::test_authentication(&HOSTILE, &settings)
+    }
+}
+
+sluice_guest::bindings::export_component!(Hostile with_types_in sluice_guest::bindings);

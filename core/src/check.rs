@@ -143,8 +143,13 @@ fn binding(out: &mut Problems, d: &Description, at: &str, b: &AuthBinding) {
             format!("'{header}' frames or routes the request; a secret may only go in an ordinary header such as authorization"),
         );
     }
-    if !b.format.contains("{secret}") {
-        out.add(&format!("{at}.format"), "must contain {secret}".into());
+    match b.sign {
+        None if !b.format.contains("{secret}") => out.add(&format!("{at}.format"), "must contain {secret}".into()),
+        Some(_) if !b.format.contains("{signature}") || b.format.contains("{secret}") => out.add(
+            &format!("{at}.format"),
+            "a signing binding must contain {signature} and not {secret}: the secret itself never leaves the host".into(),
+        ),
+        _ => {}
     }
     if b.format.chars().any(char::is_control) {
         out.add(&format!("{at}.format"), "contains a control character".into());
@@ -217,6 +222,7 @@ mod tests {
             presets: vec![Preset { name: "P".into(), subscribe: r#"type = "track""#.into(), action: "send".into(), mapping: None }],
             hosts: vec!["https://api.example.com".into(), "{deployment}".into()],
             auth: vec![AuthBinding {
+                sign: None,
                 secret: "apiKey".into(),
                 header: "Authorization".into(),
                 format: "Bearer {secret}".into(),

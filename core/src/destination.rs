@@ -16,6 +16,8 @@ pub enum FieldType {
     Boolean,
     Datetime,
     Object,
+    /// A string that must be an absolute URL.
+    Url,
 }
 
 /// One field of an action (or one property of an object field).
@@ -107,13 +109,24 @@ pub struct Preset {
 }
 
 /// How the host puts a secret into a request: header `header` gets `format`
-/// with `{secret}` replaced, and only for requests to `hosts`.
+/// with `{secret}` replaced, and only for requests to `hosts`. A signing
+/// binding puts `{signature}` instead: HMAC-SHA256 of the body keyed with the
+/// secret, so the secret itself never leaves the host.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AuthBinding {
     pub secret: String,
     pub header: String,
     pub format: String,
     pub hosts: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sign: Option<SignatureEncoding>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SignatureEncoding {
+    Hex,
+    Base64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -122,7 +135,7 @@ pub struct RateBudget {
     pub window_ms: u32,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Description {
     pub name: String,
     pub slug: String,
@@ -139,6 +152,30 @@ pub struct Description {
     pub auth: Vec<AuthBinding>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rate_budget: Option<RateBudget>,
+    /// Whether `test-authentication` checks anything (0.1.0 modules cannot say: true).
+    #[serde(default = "yes")]
+    pub tests_authentication: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl Default for Description {
+    fn default() -> Self {
+        Description {
+            name: String::new(),
+            slug: String::new(),
+            description: String::new(),
+            settings: Vec::new(),
+            actions: Vec::new(),
+            presets: Vec::new(),
+            hosts: Vec::new(),
+            auth: Vec::new(),
+            rate_budget: None,
+            tests_authentication: true,
+        }
+    }
 }
 
 impl Description {

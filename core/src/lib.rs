@@ -11,4 +11,6 @@ pub mod prepare;
 pub mod check;
 pub mod origin;
 
-pub use destination::{Action, AuthBinding, BatchLimits, Description, Field, FieldType, Preset, RateBudget, Setting};
+pub use destination::{
+    Action, AuthBinding, BatchLimits, Description, Field, FieldType, Preset, RateBudget, Setting, SignatureEncoding,
+};

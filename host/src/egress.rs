@@ -15,7 +15,8 @@
 //!   (`--allow-origin`) for custom domains;
 //! - guests may not set credential headers (`authorization`, `cookie`, …, and
 //!   any header an auth binding owns); a secret is added by the host, and only
-//!   for the hosts its binding names;
+//!   for the hosts its binding names. A signing binding sends an HMAC-SHA256
+//!   of the body keyed with the secret instead of the secret itself;
 //! - the client's rate budget is taken (see `budget`); the request counts
 //!   from then, and is placed in time when it is written to its connection;
 //! - the address must not be loopback, private, link-local, CGNAT, multicast or
@@ -216,10 +217,28 @@ pub struct Ledger {
 pub struct Binding {
     pub secret: String,
     pub header: String,
+    /// The header value (the format with the secret in it), or for a
+    /// signing binding the key the signature is made with.
     pub value: Secret,
     /// The value as shown in dry-run output: the format with the secret redacted.
     pub shown: String,
     pub hosts: Vec<Origin>,
+    /// A signing binding: its format and encoding (see [`sign`]).
+    pub sign: Option<(String, sluice_core::SignatureEncoding)>,
+}
+
+/// `format` with `{signature}` replaced by HMAC-SHA256 of `body` keyed with `key`.
+pub fn sign(key: &[u8], body: &[u8], format: &str, encoding: sluice_core::SignatureEncoding) -> String {
+    use base64::Engine as _;
+    use hmac::Mac;
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(key).expect("HMAC takes a key of any length");
+    mac.update(body);
+    let signature = mac.finalize().into_bytes();
+    let encoded = match encoding {
+        sluice_core::SignatureEncoding::Hex => hex::encode(signature),
+        sluice_core::SignatureEncoding::Base64 => base64::engine::general_purpose::STANDARD.encode(signature),
+    };
+    format.replace("{signature}", &encoded)
 }
 
 /// Everything `send` needs to know about the calling module and client.
@@ -269,8 +288,12 @@ impl Policy {
             bindings.push(Binding {
                 secret: b.secret.clone(),
                 header: b.header.to_ascii_lowercase(),
-                value: Secret::new(b.format.replace("{secret}", secret.expose())),
+                value: match b.sign {
+                    None => Secret::new(b.format.replace("{secret}", secret.expose())),
+                    Some(_) => secret.clone(),
+                },
                 shown: b.format.replace("{secret}", secrets::REDACTED),
+                sign: b.sign.map(|e| (b.format.clone(), e)),
                 hosts: origins(&b.hosts)?,
             });
         }
@@ -512,7 +535,15 @@ impl Egress {
             }
             let name = http::HeaderName::from_bytes(binding.header.as_bytes())
                 .map_err(|_| EgressError::Invalid(format!("auth header '{}' is not legal", binding.header)))?;
-            let mut value = header_value(binding.value.expose()).map_err(|_| {
+            let (value, shown_value) = match &binding.sign {
+                None => (binding.value.expose().to_string(), binding.shown.clone()),
+                Some((format, encoding)) => {
+                    let body = req.body.as_deref().unwrap_or_default();
+                    let signed = sign(binding.value.expose().as_bytes(), body, format, *encoding);
+                    (signed.clone(), signed)
+                }
+            };
+            let mut value = header_value(&value).map_err(|_| {
                 EgressError::Invalid(format!(
                     "secret '{secret}' does not make a legal '{}' header value; check it for stray characters such as a line break",
                     binding.header
@@ -520,7 +551,7 @@ impl Egress {
             })?;
             value.set_sensitive(true);
             headers.insert(name, value);
-            shown.push((binding.header.clone(), binding.shown.clone()));
+            shown.push((binding.header.clone(), shown_value));
         }
         exchange.headers = shown;
 
@@ -764,6 +795,19 @@ mod tests {
         assert!(header_value("tab\there").is_ok());
         assert_eq!(header_value("new\nline").unwrap_err().to_string(), "new\nline is not a legal HTTP header value");
         assert_eq!(header_value("emoji 🚀").unwrap_err().to_string(), "emoji 🚀 is not a legal HTTP header value");
+    }
+
+    #[test]
+    fn signatures_are_hmac_sha256_of_the_body() {
+        let body = b"The quick brown fox jumps over the lazy dog";
+        assert_eq!(
+            sign(b"key", body, "sha256={signature}", sluice_core::SignatureEncoding::Hex),
+            "sha256=f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8"
+        );
+        assert_eq!(
+            sign(b"key", body, "{signature}", sluice_core::SignatureEncoding::Base64),
+            "97yD9DBThCSxMpjmqm+xQ+9NWaFJRhdZl0edvC0aPNg="
+        );
     }
 
     #[test]

@@ -17,7 +17,7 @@ use sluice_core::Description;
 use wasmtime::component::{HasData, Linker, ResourceTable};
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store};
 
-use crate::bindings::v0_1_0::{self as wit, DestinationWorld, DestinationWorldPre};
+use crate::bindings::{self, GuestOutcome, Pre, Reply, Request};
 use crate::budget::{Budgets, Rate};
 use crate::cache;
 use crate::egress::{Egress, Exchange, Policy};
@@ -25,6 +25,9 @@ use crate::error::{Error, Result};
 use crate::limits::{EpochTicker, Exceeded, Limits};
 use crate::secrets::Settings;
 use crate::state::GuestState;
+
+/// Bytes of each pooled linear memory kept mapped between calls.
+pub const KEEP_RESIDENT: usize = 1 << 20;
 
 pub struct Options {
     pub egress: Egress,
@@ -68,7 +71,14 @@ pub struct Module {
     pub path: PathBuf,
     pub description: Description,
     pub from_cache: bool,
-    pre: DestinationWorldPre<GuestState>,
+    pre: Pre,
+}
+
+impl Module {
+    /// The contract version the component was built against.
+    pub fn contract(&self) -> &'static str {
+        self.pre.version()
+    }
 }
 
 /// A module bound to one client's settings. Its egress policy (resolved
@@ -105,7 +115,7 @@ fn linker(engine: &Engine) -> wasmtime::Result<Linker<GuestState>> {
     use wasmtime_wasi::clocks::{WasiClocks, WasiClocksView};
     use wasmtime_wasi::random::WasiRandom;
     let mut l = Linker::new(engine);
-    DestinationWorld::add_to_linker::<GuestState, wasmtime::component::HasSelf<GuestState>>(&mut l, |s| s)?;
+    bindings::add_to_linker(&mut l)?;
     let table = GuestState::table;
     wasmtime_wasi_io::bindings::wasi::io::error::add_to_linker::<GuestState, HasIo>(&mut l, table)?;
     wasmtime_wasi_io::bindings::wasi::io::poll::add_to_linker::<GuestState, HasIo>(&mut l, table)?;
@@ -128,20 +138,6 @@ fn linker(engine: &Engine) -> wasmtime::Result<Linker<GuestState>> {
     Ok(l)
 }
 
-enum Request {
-    Describe,
-    Perform { action: String, payload: String, settings: String },
-    Batch { action: String, payloads: Vec<String>, settings: String },
-    TestAuth { settings: String },
-}
-
-enum Reply {
-    Describe(wit::types::DestinationInfo),
-    Perform(std::result::Result<wit::types::Outcome, wit::types::Error>),
-    Batch(Vec<std::result::Result<wit::types::Outcome, wit::types::Error>>),
-    TestAuth(std::result::Result<(), wit::types::Error>),
-}
-
 impl Runtime {
     pub fn new(opts: Options) -> anyhow::Result<Runtime> {
         let mut pool = PoolingAllocationConfig::default();
@@ -149,7 +145,14 @@ impl Runtime {
             .total_core_instances(opts.max_instances * 4)
             .total_memories(opts.max_instances * 2)
             .total_tables(opts.max_instances * 4)
-            .max_memory_size(opts.limits.memory_bytes);
+            .max_memory_size(opts.limits.memory_bytes)
+            // A fresh instance per call is cheap only if its pages are: keep the
+            // first pages of each memory and table mapped and reset them in
+            // place, and on kernels with PAGEMAP_SCAN (6.7+) reset only the
+            // pages a call dirtied. Without it, the kept pages are zeroed.
+            .linear_memory_keep_resident(KEEP_RESIDENT)
+            .table_keep_resident(64 << 10)
+            .pagemap_scan(wasmtime::Enabled::Auto);
         let mut config = Config::new();
         config
             .epoch_interruption(true)
@@ -213,9 +216,7 @@ impl Runtime {
                  plus stdio, clocks, randomness and an empty environment; no filesystem, sockets or wasi:http"
             ))
         })?;
-        let pre = DestinationWorldPre::new(pre).map_err(|e| {
-            Error::config(format!("{shown} does not export sluice:destination/destination@0.1.0: {e}"))
-        })?;
+        let pre = Pre::new(pre).map_err(|e| Error::config(format!("{shown} is not a sluice destination: {e}")))?;
         let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default().to_string();
         let mut module = Module {
             slug: stem,
@@ -225,11 +226,10 @@ impl Runtime {
             pre,
         };
         let policy = Arc::new(Policy::bare(&module.slug, &module.description));
-        let info = match self.invoke(&module, policy, Request::Describe).await.result? {
-            Reply::Describe(info) => info,
+        let description = match self.invoke(&module, policy, Request::Describe).await.result? {
+            Reply::Describe(d) => d.map_err(|e| Error::config(format!("{shown}: {e}")))?,
             _ => unreachable!("describe answers describe"),
         };
-        let description = wit::description(info).map_err(|e| Error::config(format!("{shown}: {e}")))?;
         check_description(&description).map_err(|e| Error::config(format!("{shown}: {e}")))?;
         module.slug = description.slug.clone();
         module.description = description;
@@ -252,11 +252,12 @@ impl Runtime {
     }
 
     pub async fn perform(&self, client: &Client, action: &str, payload: &Value) -> Call<Outcome> {
-        let request = Request::Perform {
-            action: action.to_string(),
-            payload: payload.to_string(),
-            settings: client.settings_json.clone(),
-        };
+        self.perform_json(client, action, payload.to_string()).await
+    }
+
+    /// [`Runtime::perform`] with the payload already serialized.
+    pub async fn perform_json(&self, client: &Client, action: &str, payload: String) -> Call<Outcome> {
+        let request = Request::Perform { action: action.to_string(), payload, settings: client.settings_json.clone() };
         let call = self.invoke(&client.module, client.policy.clone(), request).await;
         let policy = &client.policy;
         Call {
@@ -269,11 +270,13 @@ impl Runtime {
     }
 
     pub async fn perform_batch(&self, client: &Client, action: &str, payloads: &[Value]) -> Call<Vec<Result<Outcome>>> {
-        let request = Request::Batch {
-            action: action.to_string(),
-            payloads: payloads.iter().map(Value::to_string).collect(),
-            settings: client.settings_json.clone(),
-        };
+        self.perform_batch_json(client, action, payloads.iter().map(Value::to_string).collect()).await
+    }
+
+    /// One `perform-batch` call: for an action that batches, one request for
+    /// all the payloads. `Err` is a failure of the whole call (a trap).
+    pub async fn perform_batch_json(&self, client: &Client, action: &str, payloads: Vec<String>) -> Call<Vec<Result<Outcome>>> {
+        let request = Request::Batch { action: action.to_string(), payloads, settings: client.settings_json.clone() };
         let call = self.invoke(&client.module, client.policy.clone(), request).await;
         let policy = &client.policy;
         Call {
@@ -290,7 +293,7 @@ impl Runtime {
         let call = self.invoke(&client.module, client.policy.clone(), request).await;
         Call {
             result: call.result.and_then(|r| match r {
-                Reply::TestAuth(r) => r.map_err(|e| redacted(&client.policy, e.into())),
+                Reply::TestAuth(r) => r.map_err(|e| redacted(&client.policy, e)),
                 _ => unreachable!("test-authentication answers test-authentication"),
             }),
             exchanges: call.exchanges,
@@ -309,22 +312,7 @@ impl Runtime {
         store.epoch_deadline_callback(|ctx| ctx.data().cpu.on_tick());
 
         let cpu = store.data().cpu.clone();
-        let run = async {
-            let instance = module.pre.instantiate_async(&mut store).await?;
-            let guest = instance.sluice_destination_destination();
-            Ok::<_, wasmtime::Error>(match &request {
-                Request::Describe => Reply::Describe(guest.call_describe(&mut store).await?),
-                Request::Perform { action, payload, settings } => {
-                    Reply::Perform(guest.call_perform(&mut store, action, payload, settings).await?)
-                }
-                Request::Batch { action, payloads, settings } => {
-                    Reply::Batch(guest.call_perform_batch(&mut store, action, payloads, settings).await?)
-                }
-                Request::TestAuth { settings } => {
-                    Reply::TestAuth(guest.call_test_authentication(&mut store, settings).await?)
-                }
-            })
-        };
+        let run = module.pre.run(&mut store, &request);
         let outcome = tokio::time::timeout(self.limits.wall, cpu.meter(run)).await;
         let stderr = store.data_mut().flush_stdio();
         let state = store.data_mut();
@@ -355,10 +343,10 @@ impl Runtime {
 }
 
 /// What a guest returns, with any secret (or encoding of one) it got hold of scrubbed.
-fn guest_result(policy: &Policy, r: std::result::Result<wit::types::Outcome, wit::types::Error>) -> Result<Outcome> {
+fn guest_result(policy: &Policy, r: Result<GuestOutcome>) -> Result<Outcome> {
     match r {
         Ok(o) => Ok(Outcome { status: o.status, body: policy.redact(&o.body) }),
-        Err(e) => Err(redacted(policy, e.into())),
+        Err(e) => Err(redacted(policy, e)),
     }
 }
 

@@ -92,6 +92,9 @@ impl Settings {
                     }
                 }
                 Some(v) => {
+                    if s.ty == sluice_core::FieldType::Url && !v.as_str().is_some_and(|u| url::Url::parse(u).is_ok()) {
+                        return Err(Error::validation(format!("setting '{}' must be a URL, not {v}", s.key)));
+                    }
                     settings.public.insert(s.key.clone(), v.clone());
                 }
             }
@@ -252,12 +255,17 @@ mod tests {
             slug: "t".into(),
             description: String::new(),
             settings: vec![setting("apiKey", true), setting("deployment", false)],
-            actions: vec![],
-            presets: vec![],
-            hosts: vec![],
-            auth: vec![],
-            rate_budget: None,
+            ..Description::default()
         }
+    }
+
+    #[test]
+    fn a_url_setting_must_be_a_url() {
+        let mut d = desc();
+        d.settings[1].ty = FieldType::Url;
+        let e = Settings::split(&d, &json!({"apiKey": "k-123456", "deployment": "not a url"})).unwrap_err();
+        assert_eq!(e.message, "setting 'deployment' must be a URL, not \"not a url\"");
+        Settings::split(&d, &json!({"apiKey": "k-123456", "deployment": "https://x.example"})).unwrap();
     }
 
     #[test]

@@ -1,14 +1,14 @@
-//! The per-call store state, and the host side of the WIT imports: each import
-//! hands off to its capability module (`egress`, `guest_log`).
+//! The per-call store state. The host side of the WIT imports (in `bindings`,
+//! one per contract version) hands off to it and to the capability modules
+//! (`egress`, `guest_log`).
 
 use std::sync::Arc;
 
 use wasmtime::component::ResourceTable;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
-use crate::bindings::v0_1_0::{http, log, types};
-use crate::egress::{Egress, EgressError, Exchange, Ledger, Outbound, Policy};
-use crate::guest_log::{self, CappedPipe, GuestLog, Level};
+use crate::egress::{Egress, EgressError, Exchange, Inbound, Ledger, Outbound, Policy};
+use crate::guest_log::{self, CappedPipe, GuestLog};
 use crate::limits::{CpuClock, MemoryCap};
 
 pub struct GuestState {
@@ -81,53 +81,16 @@ impl WasiView for GuestState {
     }
 }
 
-impl types::Host for GuestState {}
-
-impl http::Host for GuestState {
-    async fn send(&mut self, req: http::Request) -> Result<http::Response, http::HttpError> {
-        let outbound = Outbound {
-            method: match req.method {
-                http::Method::Get => ::http::Method::GET,
-                http::Method::Head => ::http::Method::HEAD,
-                http::Method::Post => ::http::Method::POST,
-                http::Method::Put => ::http::Method::PUT,
-                http::Method::Patch => ::http::Method::PATCH,
-                http::Method::Delete => ::http::Method::DELETE,
-            },
-            url: req.url,
-            headers: req.headers,
-            body: req.body,
-            auth: req.auth,
-        };
+impl GuestState {
+    /// `http.send`, whatever the contract version: egress, with the CPU clock
+    /// stopped and the exchange's summary kept.
+    pub async fn send_outbound(&mut self, outbound: Outbound) -> Result<Inbound, EgressError> {
         self.in_host = true;
         self.cpu.enter_host();
         let (exchange, result) = self.egress.send(&self.policy, outbound, &mut self.ledger).await;
         self.cpu.leave_host();
         self.in_host = false;
         self.exchanges.push(exchange);
-        match result {
-            Ok(r) => Ok(http::Response { status: r.status, headers: r.headers, body: r.body }),
-            Err(e) => Err(match e {
-                EgressError::Denied(m) => http::HttpError::Denied(m),
-                EgressError::Invalid(m) => http::HttpError::Invalid(m),
-                EgressError::RateLimited(m) => http::HttpError::RateLimited(m),
-                EgressError::Timeout(m) => http::HttpError::Timeout(m),
-                EgressError::TooLarge(m) => http::HttpError::TooLarge(m),
-                EgressError::Transport(m) => http::HttpError::Transport(m),
-            }),
-        }
-    }
-}
-
-impl log::Host for GuestState {
-    async fn log(&mut self, level: log::Level, message: String) {
-        let level = match level {
-            log::Level::Trace => Level::Trace,
-            log::Level::Debug => Level::Debug,
-            log::Level::Info => Level::Info,
-            log::Level::Warn => Level::Warn,
-            log::Level::Error => Level::Error,
-        };
-        self.log.emit(&self.policy, level, &message);
+        result
     }
 }

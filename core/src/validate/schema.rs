@@ -36,6 +36,8 @@ pub(crate) enum Format {
     Text,
     Password,
     DateLike,
+    /// The `url` field type: an absolute URL (ajv's `uri`).
+    Uri,
 }
 
 impl Format {
@@ -44,6 +46,7 @@ impl Format {
             Format::Text => "text",
             Format::Password => "password",
             Format::DateLike => "date-like",
+            Format::Uri => "uri",
         }
     }
 }
@@ -205,7 +208,7 @@ impl Schema {
 
 fn base_types(ty: FieldType) -> Vec<JsonType> {
     match ty {
-        FieldType::String | FieldType::Text | FieldType::Password => vec![JsonType::String],
+        FieldType::String | FieldType::Text | FieldType::Password | FieldType::Url => vec![JsonType::String],
         FieldType::Number => vec![JsonType::Number],
         FieldType::Integer => vec![JsonType::Integer],
         FieldType::Boolean => vec![JsonType::Boolean],
@@ -219,6 +222,7 @@ fn format_of(ty: FieldType) -> Option<Format> {
         FieldType::Text => Some(Format::Text),
         FieldType::Password => Some(Format::Password),
         FieldType::Datetime => Some(Format::DateLike),
+        FieldType::Url => Some(Format::Uri),
         _ => None,
     }
 }

@@ -127,6 +127,9 @@ fn check_string(schema: &Schema, s: &str, pointer: &str, issues: &mut Vec<Issue>
             Problem::Format(Format::DateLike.name()),
         ));
     }
+    if schema.format == Some(Format::Uri) && url::Url::parse(s).is_err() {
+        issues.push(Issue::new(schema, pointer, Problem::Format(Format::Uri.name())));
+    }
 }
 
 fn check_items(schema: &Schema, items: &mut [Value], pointer: &str, issues: &mut Vec<Issue>) {

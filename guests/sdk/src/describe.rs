@@ -2,7 +2,7 @@
 //! its `index.ts` files: fields with labels, types and default mappings.
 
 use crate::bindings::sluice::destination::types as t;
-use crate::{Payload, Response, Result};
+use crate::{Payload, Response, Result, Value};
 
 pub use t::FieldType;
 
@@ -66,6 +66,9 @@ impl Field {
     pub const fn datetime(key: &'static str, label: &'static str) -> Self {
         Self::of(FieldType::Datetime, key, label)
     }
+    pub const fn url(key: &'static str, label: &'static str) -> Self {
+        Self::of(FieldType::Url, key, label)
+    }
     pub const fn object(key: &'static str, label: &'static str) -> Self {
         Self::of(FieldType::Object, key, label)
     }
@@ -114,7 +117,8 @@ impl Field {
 }
 
 /// One action: its fields, and `perform`, which gets the validated payload and
-/// the non-secret settings and sends one request.
+/// the non-secret settings and sends one request. An action whose API takes
+/// many records in one request also says how, in `batch`.
 pub struct Action {
     pub key: &'static str,
     pub title: &'static str,
@@ -122,6 +126,27 @@ pub struct Action {
     pub default_subscription: Option<&'static str>,
     pub fields: &'static [Field],
     pub perform: fn(&Payload, &Payload) -> Result<Response>,
+    pub batch: Option<Batch>,
+}
+
+/// How an action sends many payloads in one request: each payload becomes a
+/// record (or fails alone), and the records go out together. The host groups
+/// payloads up to `max_events` and `max_bytes` (their JSON, summed).
+pub struct Batch {
+    pub max_events: u32,
+    pub max_bytes: u32,
+    /// One payload's record, given the payload and the settings.
+    pub record: fn(Payload, &Payload) -> Result<Value>,
+    /// Sends the records in one request.
+    pub send: fn(Vec<Value>, &Payload) -> Result<Response>,
+}
+
+impl Batch {
+    /// One payload as a batch of one: the action's `perform`, so a single
+    /// request carries exactly the record a batch would.
+    pub fn perform_one(&self, payload: &Payload, settings: &Payload) -> Result<Response> {
+        (self.send)(vec![(self.record)(payload.clone(), settings)?], settings)
+    }
 }
 
 pub struct Setting {
@@ -142,9 +167,15 @@ pub struct Preset {
 pub struct AuthBinding {
     pub secret: &'static str,
     pub header: &'static str,
+    /// `Bearer {secret}`; for a signing binding, `sha256={signature}`.
     pub format: &'static str,
     pub hosts: &'static [&'static str],
+    /// Sign instead of sending the secret: the host puts HMAC-SHA256 of the
+    /// body, keyed with the secret, in place of `{signature}`.
+    pub sign: Option<SignatureEncoding>,
 }
+
+pub use t::SignatureEncoding;
 
 pub struct RateBudget {
     pub requests: u32,
@@ -192,6 +223,7 @@ impl Destination {
                     description: a.description.into(),
                     fields: a.fields.iter().map(Field::wit).collect(),
                     default_subscription: a.default_subscription.map(Into::into),
+                    batch: a.batch.as_ref().map(|b| t::BatchLimits { max_events: b.max_events, max_bytes: b.max_bytes }),
                 })
                 .collect(),
             presets: self
@@ -213,12 +245,14 @@ impl Destination {
                     header: b.header.into(),
                     format: b.format.into(),
                     hosts: strings(b.hosts),
+                    sign: b.sign,
                 })
                 .collect(),
             rate_budget: self
                 .rate_budget
                 .as_ref()
                 .map(|r| t::RateBudget { requests: r.requests, window_ms: r.window_ms }),
+            tests_authentication: self.test_authentication.is_some(),
         }
     }
 }

@@ -9,7 +9,7 @@
 
 pub mod bindings {
     wit_bindgen::generate!({
-        path: "../../wit",
+        path: "wit",
         world: "destination-world",
         pub_export_macro: true,
         export_macro_name: "export_component",
@@ -22,7 +22,7 @@ mod error;
 mod payload;
 mod request;
 
-pub use describe::{Action, AuthBinding, Destination, Field, FieldType, Preset, RateBudget, Setting};
+pub use describe::{Action, AuthBinding, Batch, Destination, Field, FieldType, Preset, RateBudget, Setting, SignatureEncoding};
 pub use error::{Error, ErrorKind, Result};
 pub use payload::{object, Payload};
 pub use request::{Method, Request, Response};
@@ -30,8 +30,8 @@ pub use serde_json::{json, Value};
 
 pub mod prelude {
     pub use crate::{
-        json, object, Action, AuthBinding, Destination, Error, ErrorKind, Field, FieldType, Payload, Preset,
-        RateBudget, Request, Response, Result, Setting, Value,
+        json, object, Action, AuthBinding, Batch, Destination, Error, ErrorKind, Field, FieldType, Payload, Preset,
+        RateBudget, Request, Response, Result, Setting, SignatureEncoding, Value,
     };
 }
 
@@ -68,8 +68,35 @@ pub mod __export {
         Ok(t::Outcome { status: response.status, body: response.text() })
     }
 
+    /// One request for the whole batch when the action batches (each payload
+    /// that fails to become a record fails alone; a failed request fails every
+    /// payload in it), else one `perform` per payload.
     pub fn perform_batch(d: &Destination, action: &str, payloads: Vec<String>, settings: &str) -> Vec<Result<t::Outcome, t::Error>> {
-        payloads.iter().map(|p| perform(d, action, p, settings)).collect()
+        let batch = d.actions.iter().find(|a| a.key == action).and_then(|a| a.batch.as_ref());
+        let Some(batch) = batch else {
+            return payloads.iter().map(|p| perform(d, action, p, settings)).collect();
+        };
+        let settings = match Payload::parse(settings) {
+            Ok(s) => s,
+            Err(e) => return payloads.iter().map(|_| Err(e.clone().into_wit())).collect(),
+        };
+        let mut results: Vec<Option<Result<t::Outcome, t::Error>>> = Vec::with_capacity(payloads.len());
+        let mut records = Vec::with_capacity(payloads.len());
+        for p in &payloads {
+            match Payload::parse(p).and_then(|p| (batch.record)(p, &settings)) {
+                Ok(record) => {
+                    records.push(record);
+                    results.push(None);
+                }
+                Err(e) => results.push(Some(Err(e.into_wit()))),
+            }
+        }
+        let sent = if records.is_empty() { None } else { Some((batch.send)(records, &settings)) };
+        let outcome = sent.map(|r| r.map(|resp| t::Outcome { status: resp.status, body: resp.text() }).map_err(Error::into_wit));
+        results
+            .into_iter()
+            .map(|r| r.unwrap_or_else(|| outcome.clone().expect("a record was sent")))
+            .collect()
     }
 
     pub fn test_authentication(d: &Destination, settings: &str) -> Result<(), t::Error> {
@@ -114,4 +141,14 @@ macro_rules! export {
         }
         $crate::bindings::export_component!(__SluiceComponent with_types_in $crate::bindings);
     };
+}
+
+#[cfg(test)]
+mod tests {
+    /// The SDK ships its own copy of the contract (so it builds outside this
+    /// repository); it must be the contract.
+    #[test]
+    fn the_shipped_wit_is_the_contract() {
+        assert_eq!(include_str!("../wit/destination.wit"), include_str!("../../../wit/v0.2.0/destination.wit"));
+    }
 }

@@ -11,6 +11,7 @@ pub const ACTION: Action = Action {
     description: "This creates a new audience entity in Talon.One.",
     default_subscription: None,
     fields: &[AUDIENCE_ID, AUDIENCE_NAME],
+    batch: None,
     perform: |payload, settings| {
         let body = payload.pick(&["audienceId", "audienceName"]);
         crate::talon(Method::Post, "/audiences", settings).json(&body).send()

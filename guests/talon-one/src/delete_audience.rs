@@ -11,6 +11,7 @@ pub const ACTION: Action = Action {
     description: "This deletes the audience entity in Talon.One.",
     default_subscription: None,
     fields: &[AUDIENCE_ID],
+    batch: None,
     perform: |payload, settings| {
         let path = format!("/audiences/{}", crate::path_id(payload, "audienceId"));
         crate::talon(Method::Delete, &path, settings).send()

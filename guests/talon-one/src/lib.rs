@@ -66,7 +66,7 @@ pub static TALON_ONE: Destination = Destination {
     ],
     presets: &[],
     hosts: HOSTS,
-    auth: &[AuthBinding { secret: "apiKey", header: "authorization", format: "ApiKey-v1 {secret}", hosts: HOSTS }],
+    auth: &[AuthBinding { secret: "apiKey", header: "authorization", format: "ApiKey-v1 {secret}", hosts: HOSTS, sign: None }],
     // Talon.One allows a Segment integration 60 requests per second per client.
     rate_budget: Some(RateBudget { requests: 60, window_ms: 1000 }),
     test_authentication: Some(|settings| {

@@ -24,6 +24,7 @@ pub const ACTION: Action = Action {
         EVENT_ATTRIBUTES,
         ATTRIBUTES_INFO.properties(ATTRIBUTE_INFO_ANY_TYPE),
     ],
+    batch: None,
     perform: |payload, settings| crate::put("/event", settings, &body(payload)).send(),
 };
 

@@ -11,6 +11,7 @@ pub const ACTION: Action = Action {
     description: "This records a custom event in Talon.One. Create the event and all the required attributes before using this Action.",
     default_subscription: None,
     fields: &[SKIP_NON_EXISTING_ATTRIBUTES, EVENT_CUSTOMER_PROFILE_ID, EVENT_TYPE, EVENT_ATTRIBUTES],
+    batch: None,
     perform: |payload, settings| {
         let path = format!("/v2/events{}", crate::skip_flag(payload));
         crate::put(&path, settings, &body(payload)).send()

@@ -21,6 +21,7 @@ pub const ACTION: Action = Action {
             .default("false"),
         TRAITS_ATTRIBUTES_INFO,
     ],
+    batch: None,
     perform: |payload, settings| {
         let path = format!("/customer_profile/{}", crate::path_id(payload, "customerProfileId"));
         crate::put(&path, settings, &body(payload)).send()

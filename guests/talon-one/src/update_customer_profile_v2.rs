@@ -13,6 +13,7 @@ pub const ACTION: Action = Action {
     description: "You do not have to create attributes or audiences before using this Action. **Important:** This Action is deprecated. Use the **Update customer profile** Action instead.",
     default_subscription: None,
     fields: &[CUSTOMER_PROFILE_ID, AUDIENCES_TO_ADD, AUDIENCES_TO_DELETE, RUN_RULE_ENGINE, ATTRIBUTES, ATTRIBUTES_INFO],
+    batch: None,
     perform: |payload, settings| {
         let path = format!("/customer_profile_v2/{}", crate::path_id(payload, "customerProfileId"));
         crate::put(&path, settings, &body(payload)).send()

@@ -21,6 +21,7 @@ pub const ACTION: Action = Action {
         RUN_RULE_ENGINE,
         ATTRIBUTES,
     ],
+    batch: None,
     perform: |payload, settings| {
         let id = crate::path_id(payload, "customerProfileId");
         let path = format!("/v2/customer_profiles/{id}{}", crate::skip_flag(payload));

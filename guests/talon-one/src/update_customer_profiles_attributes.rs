@@ -22,6 +22,7 @@ pub const ACTION: Action = Action {
         ),
         TRAITS_ATTRIBUTES_INFO,
     ],
+    batch: None,
     perform: |payload, settings| {
         let body = payload.pick(&["data", "mutualAttributes", "attributesInfo"]);
         crate::put("/customer_profiles/attributes", settings, &body).send()

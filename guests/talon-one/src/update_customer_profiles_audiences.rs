@@ -19,5 +19,6 @@ pub const ACTION: Action = Action {
             Field { key: "adds", ..ADD_AUDIENCE_IDS },
             Field { key: "deletes", ..DELETE_AUDIENCE_IDS },
         ])],
+    batch: None,
     perform: |payload, settings| crate::put("/customer_profiles/audiences", settings, &payload.pick(&["data"])).send(),
 };

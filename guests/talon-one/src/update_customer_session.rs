@@ -38,6 +38,7 @@ pub const ACTION: Action = Action {
         Field { key: "cartItemsAttributesInfo", label: "Cart Items Attributes info", ..ATTRIBUTES_INFO }
             .describe("Use this field if you want to identify a cart item attribute with a specific type"),
     ],
+    batch: None,
     perform: |payload, settings| {
         let path = format!("/customer_sessions/{}", crate::path_id(payload, "customerSessionId"));
         crate::callback_headers(crate::put(&path, settings, &body(payload)), payload).send()

@@ -31,6 +31,7 @@ pub const ACTION: Action = Action {
         IDENTIFIERS,
         SESSION_ATTRIBUTES,
     ],
+    batch: None,
     perform: |payload, settings| {
         let id = crate::path_id(payload, "customerSessionId");
         let path = format!("/v2/customer_sessions/{id}{}", crate::skip_flag(payload));

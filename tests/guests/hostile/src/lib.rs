@@ -16,7 +16,7 @@ fn ok(body: String) -> Result<Response> {
 }
 
 const fn action(key: &'static str, perform: fn(&Payload, &Payload) -> Result<Response>) -> Action {
-    Action { key, title: key, description: "", default_subscription: None, fields: &[], perform }
+    Action { key, title: key, description: "", default_subscription: None, fields: &[], perform, batch: None }
 }
 
 /// Patched by the tests (same length) to pick a description variant.
@@ -155,7 +155,7 @@ const BASE: Destination = Destination {
         "https://[::ffff:127.0.0.1]",
         "https://[::1]",
     ],
-    auth: &[AuthBinding { secret: "apiKey", header: "authorization", format: "Bearer {secret}", hosts: &[API] }],
+    auth: &[AuthBinding { secret: "apiKey", header: "authorization", format: "Bearer {secret}", hosts: &[API], sign: None }],
     rate_budget: None,
     test_authentication: None,
 };
@@ -171,7 +171,7 @@ const DUP_SECRET: Destination = Destination {
 };
 
 const HOST_HEADER: Destination = Destination {
-    auth: &[AuthBinding { secret: "apiKey", header: "Host", format: "{secret}", hosts: &[API] }],
+    auth: &[AuthBinding { secret: "apiKey", header: "Host", format: "{secret}", hosts: &[API], sign: None }],
     ..BASE
 };
 
@@ -204,7 +204,7 @@ const ESCAPES: Destination = Destination {
 /// Lets a setting decide where the key goes, constrained to a pattern.
 const CONSTRAINED: Destination = Destination {
     hosts: &["{region|https://*.hostile.test}"],
-    auth: &[AuthBinding { secret: "apiKey", header: "authorization", format: "Bearer {secret}", hosts: &["{region|https://*.hostile.test}"] }],
+    auth: &[AuthBinding { secret: "apiKey", header: "authorization", format: "Bearer {secret}", hosts: &["{region|https://*.hostile.test}"], sign: None }],
     ..BASE
 };
 

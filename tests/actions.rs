@@ -412,3 +412,48 @@ async fn talon_one_v1_session_cart_items_are_validated_three_levels_deep() {
         json!({"customerSession": {"state": "open", "cartItems": [{"name": "a", "sku": "s", "quantity": 5, "price": 10}]}})
     );
 }
+
+/// A module built against the frozen `sluice:destination@0.1.0` (Toplyne as it
+/// was before batching) still loads and sends the same request.
+#[tokio::test]
+async fn a_0_1_0_component_keeps_loading_and_running() {
+    let e = env().await;
+    let old = e.rt.load_path(&support::root().join("tests/fixtures/toplyne-0.1.0.wasm")).await.expect("0.1.0 loads");
+    assert_eq!(old.contract(), "0.1.0");
+    let new = e.rt.load_path(&component("sluice-toplyne")).await.unwrap();
+    assert_eq!(new.contract(), "0.2.0");
+    assert!(old.description.actions.iter().all(|a| a.batch.is_none()));
+    assert!(new.description.actions.iter().all(|a| a.batch.is_some()));
+    let payload = json!({"userId": "u1", "eventName": "e", "timestamp": TS});
+    let mut bodies = Vec::new();
+    for module in [old, new] {
+        let settings = Settings::split(&module.description, &json!({"apiKey": "k-1"})).unwrap();
+        let call = e.rt.perform(&e.rt.client(module, &settings).expect("client"), "sendEvents", &payload).await;
+        call.result.expect("sent");
+        bodies.push(e.server.take().pop().expect("one request").json());
+    }
+    assert_eq!(bodies[0], bodies[1]);
+}
+
+/// `perform-batch` on a batching action: one request for every payload that
+/// makes a record; a payload that does not fails alone.
+#[tokio::test]
+async fn toplyne_sends_a_batch_in_one_request() {
+    let e = env().await;
+    let module = e.rt.load_path(&component("sluice-toplyne")).await.unwrap();
+    let settings = Settings::split(&module.description, &json!({"apiKey": "k-1"})).unwrap();
+    let payloads = [
+        json!({"userId": "u1", "eventName": "a", "timestamp": TS}),
+        json!({"eventName": "no user", "timestamp": TS}),
+        json!({"anonymousId": "x2", "eventName": "b", "timestamp": TS}),
+    ];
+    let call = e.rt.perform_batch(&e.rt.client(module, &settings).expect("client"), "sendEvents", &payloads).await;
+    let results = call.result.expect("the call ran");
+    assert!(results[0].is_ok() && results[2].is_ok());
+    assert_eq!(results[1].as_ref().unwrap_err().kind, sluice::Kind::Validation);
+    let seen = e.server.take();
+    assert_eq!(seen.len(), 1);
+    let body = seen[0].json();
+    let names: Vec<&str> = body["events"].as_array().unwrap().iter().map(|r| r["eventName"].as_str().unwrap()).collect();
+    assert_eq!(names, ["a", "b"]);
+}

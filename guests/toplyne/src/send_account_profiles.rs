@@ -20,5 +20,16 @@ pub const ACTION: Action = Action {
             .describe("The properties of the account")
             .default(r#"{"@path":"$.traits"}"#),
     ],
-    perform: |payload, _settings| crate::upload("/upload/accounts/profiles", "accounts", payload, "creationTime"),
+    batch: Some(BATCH),
+    perform: |payload, settings| BATCH.perform_one(payload, settings),
+};
+
+/// Toplyne's upload API takes a list: one request carries many records.
+const BATCH: Batch = Batch {
+    max_events: crate::MAX_EVENTS,
+    max_bytes: crate::MAX_BYTES,
+    record: |payload, _settings| {
+        Ok(crate::record(payload, "creationTime"))
+    },
+    send: |records, _settings| crate::upload("/upload/accounts/profiles", "accounts", records),
 };

@@ -22,8 +22,17 @@ pub const ACTION: Action = Action {
             .describe("The properties of the user")
             .default(r#"{"@path":"$.traits"}"#),
     ],
-    perform: |payload, _settings| {
-        crate::require_user_or_anonymous_id(payload)?;
-        crate::upload("/upload/users/profiles", "profiles", payload, "creationTime")
+    batch: Some(BATCH),
+    perform: |payload, settings| BATCH.perform_one(payload, settings),
+};
+
+/// Toplyne's upload API takes a list: one request carries many records.
+const BATCH: Batch = Batch {
+    max_events: crate::MAX_EVENTS,
+    max_bytes: crate::MAX_BYTES,
+    record: |payload, _settings| {
+        crate::require_user_or_anonymous_id(&payload)?;
+        Ok(crate::record(payload, "creationTime"))
     },
+    send: |records, _settings| crate::upload("/upload/users/profiles", "profiles", records),
 };

@@ -242,14 +242,59 @@ mapping = { eventType = "order" }
     assert_eq!(lines[5]["error"]["kind"], json!("validation"));
     assert_eq!(out.status.code(), Some(10), "a bad event line makes the run fail, after the rest went through");
     let paths: Vec<String> = server.take().iter().map(|s| format!("{} {}", s.method, s.path)).collect();
+    let mut sorted = paths.clone();
+    sorted.sort();
     assert_eq!(
-        paths,
+        sorted,
         vec![
-            "POST /v1/upload/users/profiles",
             "POST /v1/upload/accounts/profiles",
             "POST /v1/upload/events",
+            "POST /v1/upload/users/profiles",
             "PUT /segment/v2/events",
         ]
+    );
+    // Deliveries run concurrently, but one user's events reach a destination in order.
+    let at = |p: &str| paths.iter().position(|x| x == p).unwrap();
+    assert!(at("POST /v1/upload/users/profiles") < at("POST /v1/upload/events"), "{paths:?}");
+}
+
+/// Toplyne's actions batch: many events, few requests, one line per event in
+/// input order, and each event's record exactly as a single request carries it.
+#[test]
+fn send_batches_toplyne_events_and_keeps_one_line_per_event_in_order() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let server = rt.block_on(Recorder::start());
+    let config = write_config(
+        "batch.toml",
+        "[[destination]]\nname = \"toplyne\"\nmodule = \"toplyne\"\npresets = true\nsettings = { apiKey = \"k-toplyne\" }\n",
+    );
+    let events: Vec<String> = (0..250)
+        .map(|i| {
+            let user = if i == 7 { String::new() } else { format!(r#""userId":"u{i}","#) };
+            format!(r#"{{"type":"track","event":"E{i}",{user}"timestamp":"2023-02-22T15:21:15.449Z","properties":{{"n":{i}}}}}"#)
+        })
+        .collect();
+    let top = format!("https://api.toplyne.io={}", server.url());
+    let out = send_with_stdin(&["send", "--config", config.to_str().unwrap(), "--event", "-", "--route", &top], &events.join("\n"));
+    let lines: Vec<Value> = String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 250);
+    for (i, l) in lines.iter().enumerate() {
+        assert_eq!(l["event"], json!(i));
+        // Event 7 has no user: it fails alone, the rest of its batch goes.
+        assert_eq!(l["ok"], json!(i != 7), "{l}");
+    }
+    assert!(lines[7]["error"]["message"].as_str().unwrap().contains("Either 'userId' or 'anonymousId' is required"));
+    assert_eq!(out.status.code(), Some(10));
+    let seen = server.take();
+    assert!(seen.len() >= 3 && seen.len() < 20, "{} requests for 249 events", seen.len());
+    let records: Vec<Value> = seen.iter().flat_map(|s| s.json()["events"].as_array().unwrap().clone()).collect();
+    assert_eq!(records.len(), 249);
+    let mut names: Vec<String> = records.iter().map(|r| r["eventName"].as_str().unwrap().to_string()).collect();
+    names.sort();
+    assert_eq!(names.len(), names.iter().collect::<std::collections::BTreeSet<_>>().len(), "each event once");
+    assert_eq!(
+        records.iter().find(|r| r["eventName"] == "E3").unwrap(),
+        &json!({"userId": "u3", "eventName": "E3", "timestamp": 1677079275, "eventProperties": {"n": 3}})
     );
 }
 

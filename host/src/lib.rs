@@ -7,9 +7,10 @@
 //! and instantiates components; [`bindings`] holds one module per WIT version.
 //! Mapping, validation and subscriptions live in `sluice-core`, with no Wasm.
 
-pub mod bindings;
+pub(crate) mod bindings;
 pub mod budget;
 pub mod config;
+pub mod delivery;
 pub mod cache;
 pub mod egress;
 pub mod engine;

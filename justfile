@@ -32,6 +32,9 @@ test: guests
 conformance: build
     python3 ../shared/conformance/check.py
 
-# Cost of one perform with a fresh instance, egress answered in-process.
+# End to end against the reference (needs ../shared/bench with `npm ci` run there),
+# then the cost of one perform with a fresh instance and per event batched.
 bench: build
+    python3 bench/e2e.py --events 20000 --concurrency 256
     ./target/release/sluice bench toplyne sendEvents --settings '{"apiKey":"bench-key"}' --event @examples/track.json --calls 20000
+    ./target/release/sluice bench talon-one trackEventV2 --settings @examples/talon-one.settings.json --event @examples/track.json --calls 20000

@@ -32,6 +32,12 @@ pub fn read_to_string(path: &Path) -> io::Result<String> {
     dir.read_to_string(&name)
 }
 
+/// Opens a file for streaming (NDJSON input that may be larger than memory).
+pub fn open(path: &Path) -> io::Result<std::fs::File> {
+    let (dir, name) = split(path)?;
+    Ok(dir.open(&name)?.into_std())
+}
+
 pub fn exists(path: &Path) -> bool {
     split(path).is_ok_and(|(dir, name)| dir.is_file(&name))
 }

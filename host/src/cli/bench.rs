@@ -71,8 +71,30 @@ async fn run(cli: &Cli, args: &BenchArgs) -> Result<()> {
     }
     let total = started.elapsed();
     let (mean, p50, p99) = stats(samples);
-    println!("module {} action {} — {} calls on one core, fresh instance each, egress answered in-process", module.slug, args.action, args.calls);
+    println!("module {} action {} (contract {}) — {} calls on one core, fresh instance each, egress answered in-process", module.slug, args.action, module.contract(), args.calls);
     println!("perform:            mean {mean:.1} µs   p50 {p50:.1} µs   p99 {p99:.1} µs   {:.0} calls/s", f64::from(args.calls) / total.as_secs_f64());
     println!("mapping+validation: mean {map_us:.1} µs per event");
+
+    // Batched, as the delivery core sends it: map, validate and serialize each
+    // event, then one perform-batch per batch of the action's size.
+    if let Some(limits) = action.batch {
+        let size = limits.max_events.max(1) as usize;
+        let batches = (args.calls as usize).div_ceil(size).max(1);
+        let started = Instant::now();
+        for _ in 0..batches {
+            let mut payloads = Vec::with_capacity(size);
+            for _ in 0..size {
+                payloads.push(mapping.payload(action, &event).map_err(Error::validation)?.to_string());
+            }
+            let call = runtime.perform_batch_json(&client, &args.action, payloads).await;
+            for r in call.result? {
+                r?;
+            }
+        }
+        let per_event = started.elapsed().as_secs_f64() * 1e6 / (batches * size) as f64;
+        println!("batched:            mean {per_event:.1} µs per event in all (mapping, validation, perform-batch of {size})");
+    } else {
+        println!("batched:            {} does not batch (one request per event)", args.action);
+    }
     Ok(())
 }

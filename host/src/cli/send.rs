@@ -58,9 +58,9 @@ fn events(arg: &str) -> Result<tokio::sync::mpsc::Receiver<Event>> {
     let reader: Box<dyn BufRead + Send> = if arg == "-" {
         Box::new(std::io::BufReader::new(std::io::stdin()))
     } else if let Some(path) = arg.strip_prefix('@') {
-        let text = sluice::files::read_to_string(std::path::Path::new(path))
+        let file = sluice::files::open(std::path::Path::new(path))
             .map_err(|e| Error::config(format!("cannot read events file {path}: {e}")))?;
-        Box::new(std::io::Cursor::new(text.into_bytes()))
+        Box::new(std::io::BufReader::new(file))
     } else {
         let _ = tx.try_send(parse(arg));
         return Ok(rx);

@@ -146,6 +146,11 @@ impl Budget {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// Requests waiting for the budget now.
+    pub fn waiting(&self) -> usize {
+        self.waiting.load(Ordering::Relaxed)
+    }
+
     /// Roughly how long a request asking now would be held back.
     pub fn expected_wait(&self) -> Duration {
         let queued = self.waiting.load(Ordering::Relaxed) as u32;

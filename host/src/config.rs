@@ -25,6 +25,65 @@ pub const MAX_MAPPINGS: usize = 50;
 struct File {
     #[serde(rename = "destination", default)]
     destinations: Vec<InstanceFile>,
+    server: Option<ServerFile>,
+}
+
+/// `[server]`: what `sluice serve` needs beyond the destinations.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ServerFile {
+    listen: Option<String>,
+    data_dir: Option<std::path::PathBuf>,
+    /// Strings, or `{ env = "VAR" }` / `{ file = "path" }` like secrets.
+    #[serde(default)]
+    write_keys: Vec<toml::Value>,
+    dedup_window_hours: Option<f64>,
+    max_age_hours: Option<f64>,
+    concurrency: Option<usize>,
+}
+
+/// The `[server]` table, resolved.
+#[derive(Debug)]
+pub struct Server {
+    pub listen: String,
+    pub data_dir: std::path::PathBuf,
+    pub write_keys: Vec<crate::secrets::Secret>,
+    pub dedup_window: std::time::Duration,
+    pub max_age: std::time::Duration,
+    pub concurrency: usize,
+}
+
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8787";
+pub const DEFAULT_DATA_DIR: &str = "./sluice-data";
+
+fn hours(what: &str, h: Option<f64>, default: f64) -> Result<std::time::Duration> {
+    let h = h.unwrap_or(default);
+    if !(h.is_finite() && h > 0.0) {
+        return Err(Error::config(format!("[server] {what} must be a positive number of hours")));
+    }
+    Ok(std::time::Duration::from_secs_f64(h * 3600.0))
+}
+
+impl ServerFile {
+    fn resolve(self) -> Result<Server> {
+        let write_keys = self
+            .write_keys
+            .into_iter()
+            .enumerate()
+            .map(|(i, v)| {
+                let key = crate::secrets::resolve_secret(&format!("write_keys[{i}]"), &serde_json::to_value(v).unwrap_or(Value::Null))?;
+                Ok(crate::secrets::Secret::new(key))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Server {
+            listen: self.listen.unwrap_or_else(|| DEFAULT_LISTEN.into()),
+            data_dir: self.data_dir.unwrap_or_else(|| DEFAULT_DATA_DIR.into()),
+            write_keys,
+            dedup_window: hours("dedup_window_hours", self.dedup_window_hours, 24.0)?,
+            max_age: hours("max_age_hours", self.max_age_hours, 4.0)?,
+            concurrency: self.concurrency.unwrap_or(64).max(1),
+        })
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -70,6 +129,8 @@ pub struct Instance {
 
 pub struct Config {
     pub instances: Vec<Instance>,
+    /// `[server]`, if the file has one.
+    pub server: Option<Server>,
 }
 
 fn to_json(t: toml::Table) -> Value {
@@ -125,7 +186,8 @@ impl Config {
             let client = runtime.client(module, &settings).map_err(|e| ctx(e.message))?;
             instances.push(Instance { name: inst.name, client, settings, routes });
         }
-        Ok(Config { instances })
+        let server = file.server.map(ServerFile::resolve).transpose()?;
+        Ok(Config { instances, server })
     }
 }
 
@@ -136,4 +198,36 @@ fn route(module: &Module, name: String, subscribe: &str, action: &str, choice: M
     })?;
     let mapping = Mapping::new(act, choice).map_err(|e| format!("mapping '{name}': {e}"))?;
     Ok(Route { name, subscription, action: act.clone(), mapping })
+}
+
+/// What one event becomes for one matching mapping of one instance.
+pub struct Planned<'a> {
+    pub instance: usize,
+    pub route: &'a Route,
+    /// The validated payload, serialized; or why the event cannot be delivered.
+    pub payload: std::result::Result<String, Error>,
+}
+
+impl Config {
+    /// Every mapping whose trigger matches `event`, mapped and validated:
+    /// what `send`, `serve` and `replay` deliver. Errors are redacted.
+    pub fn plan(&self, event: &Value) -> Vec<Planned<'_>> {
+        let mut out = Vec::new();
+        for (n, inst) in self.instances.iter().enumerate() {
+            for route in inst.routes.iter().filter(|r| r.subscription.matches(event)) {
+                let payload = route
+                    .mapping
+                    .payload(&route.action, event)
+                    .map(|p| p.to_string())
+                    .map_err(|m| Error::validation(inst.settings.redact(&m)));
+                out.push(Planned { instance: n, route, payload });
+            }
+        }
+        out
+    }
+}
+
+/// Whose event this is, for per-user order: `userId`, else `anonymousId`.
+pub fn user_of(event: &Value) -> Option<String> {
+    ["userId", "anonymousId"].iter().find_map(|k| event.get(*k).and_then(Value::as_str)).map(str::to_string)
 }

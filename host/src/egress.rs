@@ -193,6 +193,19 @@ pub struct Exchange {
     /// The call kept more than its share of summaries: headers and body were left out.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub elided: bool,
+    /// Seconds the API asked to wait (`Retry-After` on a 429 or 503).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retry_after: Option<u64>,
+}
+
+/// `Retry-After` as seconds: a number, or an HTTP date from now.
+fn retry_after(headers: &[(String, String)]) -> Option<u64> {
+    let (_, v) = headers.iter().find(|(k, _)| k.eq_ignore_ascii_case("retry-after"))?;
+    let v = v.trim();
+    v.parse::<u64>().ok().or_else(|| {
+        let at = chrono::DateTime::parse_from_rfc2822(v).ok()?;
+        Some((at.timestamp() - chrono::Utc::now().timestamp()).max(0) as u64)
+    })
 }
 
 impl Exchange {
@@ -455,6 +468,7 @@ impl Egress {
             status: None,
             error: None,
             elided: false,
+            retry_after: None,
         };
         let result = match too_big {
             Some(reason) => Err(EgressError::Denied(reason)),
@@ -470,7 +484,12 @@ impl Egress {
             }
         };
         match &result {
-            Ok(r) => exchange.status = Some(r.status),
+            Ok(r) => {
+                exchange.status = Some(r.status);
+                if matches!(r.status, 429 | 503) {
+                    exchange.retry_after = retry_after(&r.headers).map(|s| s.min(3600));
+                }
+            }
             Err(e) => exchange.error = Some(guest_log::truncate(&e.to_string(), 1024)),
         }
         let kept = exchange.retained_bytes();

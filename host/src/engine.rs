@@ -91,6 +91,13 @@ pub struct Client {
     policy: Arc<Policy>,
 }
 
+impl Client {
+    /// Requests of this client waiting for its rate budget.
+    pub fn budget_waiting(&self) -> usize {
+        self.policy.budget.as_ref().map_or(0, |b| b.waiting())
+    }
+}
+
 /// The result of one call plus every HTTP exchange it made.
 #[derive(Debug)]
 pub struct Call<T> {

@@ -17,10 +17,13 @@ pub mod engine;
 pub mod error;
 pub mod files;
 pub mod guest_log;
+pub mod metrics;
 pub mod limits;
 pub mod modules;
 pub mod printable;
 pub mod secrets;
+pub mod store;
+pub mod tracking;
 mod state;
 
 pub use engine::{Call, Client, Module, Options, Outcome, Runtime};

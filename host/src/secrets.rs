@@ -214,7 +214,8 @@ fn encodings(secret: &[u8]) -> Vec<Vec<u8>> {
 }
 
 /// A secret setting's value: a string, `{"env": "VAR"}` or `{"file": "path"}`.
-fn resolve_secret(key: &str, v: &Value) -> Result<String> {
+/// A secret's value: the string itself, or `{"env": VAR}` / `{"file": path}`.
+pub fn resolve_secret(key: &str, v: &Value) -> Result<String> {
     match v {
         Value::String(s) => Ok(s.clone()),
         Value::Object(o) if o.len() == 1 && o.get("env").is_some_and(Value::is_string) => {

@@ -3,7 +3,9 @@
 mod bench;
 mod output;
 mod perform;
+mod replay;
 mod send;
+mod serve;
 
 use std::path::PathBuf;
 
@@ -47,6 +49,12 @@ enum Command {
     Send(send::SendArgs),
     /// Measure the host's cost per perform on one core.
     Bench(bench::BenchArgs),
+    /// Accept events over Segment's tracking API, store them durably and deliver them.
+    Serve(serve::ServeArgs),
+    /// List, show and redrive the dead letters of a data directory.
+    Dlq(serve::DlqArgs),
+    /// Send historic events through the mappings and budget, behind live traffic; resumable.
+    Replay(replay::ReplayArgs),
 }
 
 /// Flags shared by every command that runs a guest.
@@ -152,6 +160,9 @@ async fn run(cli: Cli) -> i32 {
         Command::TestAuth(args) => perform::test_auth(&cli, args).await,
         Command::Send(args) => send::send(&cli, args).await,
         Command::Bench(args) => bench::bench(&cli, args).await,
+        Command::Serve(args) => serve::serve(&cli, args).await,
+        Command::Dlq(args) => serve::dlq(&cli, args).await,
+        Command::Replay(args) => replay::replay(&cli, args).await,
     }
 }
 

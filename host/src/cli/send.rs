@@ -151,26 +151,25 @@ async fn run(cli: &Cli, args: &SendArgs) -> Result<i32> {
                 continue;
             }
         };
-        let user = ["userId", "anonymousId"].iter().find_map(|k| event.get(*k).and_then(Value::as_str)).map(str::to_string);
+        let user = sluice::config::user_of(&event);
         let mut lines = Vec::new();
         let mut jobs = Vec::new();
-        for (n, inst) in config.instances.iter().enumerate() {
-            for route in inst.routes.iter().filter(|r| r.subscription.matches(&event)) {
-                let line = lines.len();
-                let mut json = json!({"event": i, "destination": inst.name, "mapping": route.name, "action": route.action.key});
-                match route.mapping.payload(&route.action, &event) {
-                    Err(m) => {
-                        let e = Error::validation(inst.settings.redact(&m));
-                        json["ok"] = json!(false);
-                        json["error"] = json!(e);
-                        json["responses"] = json!([]);
-                        lines.push(Line { json, failure: Some(e.kind), pending: false });
-                    }
-                    Ok(payload) => {
-                        lines.push(Line { json, failure: None, pending: true });
-                        let tag = Tag { event: i, line };
-                        jobs.push((n, Job { tag, action: route.action.key.clone(), user: user.clone(), payload: payload.to_string() }));
-                    }
+        for planned in config.plan(&event) {
+            let inst = &config.instances[planned.instance];
+            let route = planned.route;
+            let line = lines.len();
+            let mut json = json!({"event": i, "destination": inst.name, "mapping": route.name, "action": route.action.key});
+            match planned.payload {
+                Err(e) => {
+                    json["ok"] = json!(false);
+                    json["error"] = json!(e);
+                    json["responses"] = json!([]);
+                    lines.push(Line { json, failure: Some(e.kind), pending: false });
+                }
+                Ok(payload) => {
+                    lines.push(Line { json, failure: None, pending: true });
+                    let tag = Tag { event: i, line };
+                    jobs.push((planned.instance, Job { tag, action: route.action.key.clone(), user: user.clone(), payload }));
                 }
             }
         }

@@ -18,6 +18,8 @@
 //! service decides about retries with what [`Done`] says.
 
 pub mod batch;
+pub mod retry;
+pub mod service;
 
 use std::sync::Arc;
 use std::time::Duration;

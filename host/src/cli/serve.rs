@@ -1,0 +1,240 @@
+//! `sluice serve`: the tracking API in front of the durable queue and the
+//! delivery core; and `sluice dlq`, the dead letters of the same data dir.
+//! Both are thin: the work is in `tracking`, `store` and `delivery`.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::{Args, Subcommand};
+use hyper_util::rt::TokioIo;
+use serde_json::json;
+use sluice::config::{Config, Server};
+use sluice::delivery::{self, retry, service::Service};
+use sluice::error::{Error, Result};
+use sluice::metrics::Metrics;
+use sluice::store::{sqlite::Sqlite, Store};
+use sluice::tracking::{self, Ingest};
+use tokio::sync::{watch, Notify};
+
+use super::{output, Cli, RunFlags};
+
+#[derive(Args)]
+pub struct ServeArgs {
+    /// The TOML configuration: `[server]` and the `[[destination]]` tables.
+    #[arg(long)]
+    config: PathBuf,
+    /// Address to listen on (default: [server] listen, else 127.0.0.1:8787).
+    #[arg(long)]
+    listen: Option<String>,
+    /// Where the queue lives (default: [server] data_dir, else ./sluice-data).
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+    #[command(flatten)]
+    flags: RunFlags,
+}
+
+pub async fn serve(cli: &Cli, args: &ServeArgs) -> i32 {
+    match run(cli, args).await {
+        Ok(()) => 0,
+        Err(e) => output::error(false, &e),
+    }
+}
+
+fn server_of(config: &Config) -> Result<&Server> {
+    let server = config.server.as_ref().ok_or_else(|| {
+        Error::config("sluice serve needs a [server] table with write_keys = [\"...\"] (see README, Run the service)")
+    })?;
+    if server.write_keys.is_empty() {
+        return Err(Error::config("[server] write_keys is empty: give at least one write key the clients will send"));
+    }
+    Ok(server)
+}
+
+async fn run(cli: &Cli, args: &ServeArgs) -> Result<()> {
+    let runtime = Arc::new(cli.runtime(&args.flags, 512)?);
+    let config = Arc::new(Config::load(&args.config, &runtime, &cli.modules).await?);
+    let server = server_of(&config)?;
+    let data_dir = args.data_dir.clone().unwrap_or_else(|| server.data_dir.clone());
+    let listen = args.listen.clone().unwrap_or_else(|| server.listen.clone());
+    let store: Arc<dyn Store> = Arc::new(Sqlite::open(&data_dir, true).map_err(|e| Error::config(e.to_string()))?);
+    let metrics = Arc::new(Metrics::new());
+    let wake = Arc::new(Notify::new());
+
+    let ingest = Arc::new(Ingest {
+        store: store.clone(),
+        config: config.clone(),
+        write_keys: server.write_keys.clone(),
+        metrics: metrics.clone(),
+        dedup_window_ms: server.dedup_window.as_millis() as i64,
+        wake: wake.clone(),
+    });
+    let service = Arc::new(Service {
+        store: store.clone(),
+        runtime: runtime.clone(),
+        config: config.clone(),
+        metrics: metrics.clone(),
+        retry: retry::Policy { max_age: server.max_age, ..Default::default() },
+        lanes: delivery::Options { concurrency: server.concurrency, ..Default::default() },
+        wake,
+    });
+
+    let listener = tokio::net::TcpListener::bind(&listen)
+        .await
+        .map_err(|e| Error::config(format!("cannot listen on {listen}: {e}")))?;
+    let addr = listener.local_addr().map(|a| a.to_string()).unwrap_or(listen);
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let delivering = tokio::spawn(service.run(stop_rx.clone(), Duration::from_secs(15)));
+    let budgets = tokio::spawn(watch_budgets(config.clone(), metrics.clone(), stop_rx.clone()));
+    let accepting = tokio::spawn(accept(listener, ingest, stop_rx));
+    eprintln!("sluice serve: listening on http://{addr}, data in {}", data_dir.display());
+    println!("{}", json!({"listening": addr, "data_dir": data_dir}));
+
+    shutdown_signal().await;
+    eprintln!("sluice serve: stopping: no new requests; finishing deliveries in flight");
+    let _ = stop_tx.send(true);
+    let _ = accepting.await;
+    let _ = delivering.await;
+    let _ = budgets.await;
+    eprintln!("sluice serve: stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut term = signal(SignalKind::terminate()).expect("SIGTERM handler");
+    tokio::select! {
+        _ = term.recv() => {}
+        _ = tokio::signal::ctrl_c() => {}
+    }
+}
+
+/// Accepts connections until `stop`; connections already open finish their requests.
+async fn accept(listener: tokio::net::TcpListener, ingest: Arc<Ingest>, mut stop: watch::Receiver<bool>) {
+    let mut open = tokio::task::JoinSet::new();
+    loop {
+        tokio::select! {
+            conn = listener.accept() => {
+                let Ok((stream, _)) = conn else { continue };
+                let ingest = ingest.clone();
+                let mut stop = stop.clone();
+                open.spawn(async move {
+                    let service = hyper::service::service_fn(move |req| tracking::handle(ingest.clone(), true, req));
+                    let conn = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service);
+                    let mut conn = std::pin::pin!(conn);
+                    tokio::select! {
+                        _ = conn.as_mut() => {}
+                        _ = stop.changed() => {
+                            conn.as_mut().graceful_shutdown();
+                            let _ = conn.await;
+                        }
+                    }
+                });
+            }
+            _ = stop.changed() => break,
+        }
+    }
+    drop(listener);
+    while open.join_next().await.is_some() {}
+}
+
+/// Budget waits per client, sampled for `/metrics`.
+async fn watch_budgets(config: Arc<Config>, metrics: Arc<Metrics>, mut stop: watch::Receiver<bool>) {
+    loop {
+        for inst in &config.instances {
+            metrics.budget_waiting.with_label_values(&[inst.name.as_str()]).set(inst.client.budget_waiting() as i64);
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+            _ = stop.changed() => return,
+        }
+    }
+}
+
+#[derive(Args)]
+pub struct DlqArgs {
+    /// The data directory (default: --config's [server] data_dir, else ./sluice-data).
+    #[arg(long, global = true)]
+    data_dir: Option<PathBuf>,
+    /// A configuration to take the data directory from.
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: DlqCommand,
+}
+
+#[derive(Subcommand)]
+enum DlqCommand {
+    /// One JSON line per dead letter.
+    List {
+        #[arg(long)]
+        destination: Option<String>,
+        #[arg(long, default_value_t = 1000)]
+        limit: usize,
+    },
+    /// One dead letter in full.
+    Show { id: i64 },
+    /// Put dead letters back in the queue: the given ids, a destination's, or --all.
+    Redrive {
+        ids: Vec<i64>,
+        #[arg(long)]
+        destination: Option<String>,
+        #[arg(long)]
+        all: bool,
+    },
+}
+
+/// The data directory without loading modules: `--data-dir`, else the config's `[server]`.
+fn data_dir_of(args: &DlqArgs) -> Result<PathBuf> {
+    if let Some(d) = &args.data_dir {
+        return Ok(d.clone());
+    }
+    let Some(path) = &args.config else { return Ok(sluice::config::DEFAULT_DATA_DIR.into()) };
+    let text = sluice::files::read_to_string(path).map_err(|e| Error::config(format!("cannot read {}: {e}", path.display())))?;
+    let table: toml::Table = toml::from_str(&text).map_err(|e| Error::config(format!("{}: {}", path.display(), e.message())))?;
+    Ok(table
+        .get("server")
+        .and_then(|s| s.get("data_dir"))
+        .and_then(|d| d.as_str())
+        .map_or_else(|| sluice::config::DEFAULT_DATA_DIR.into(), PathBuf::from))
+}
+
+pub async fn dlq(_cli: &Cli, args: &DlqArgs) -> i32 {
+    match run_dlq(args) {
+        Ok(code) => code,
+        Err(e) => output::error(true, &e),
+    }
+}
+
+fn run_dlq(args: &DlqArgs) -> Result<i32> {
+    let dir = data_dir_of(args)?;
+    if !dir.join("sluice.db").exists() {
+        return Err(Error::config(format!("{} holds no sluice queue (no sluice.db): give --data-dir or --config", dir.display())));
+    }
+    let store = Sqlite::open(&dir, false).map_err(|e| Error::config(e.to_string()))?;
+    let fail = |e: sluice::store::StoreError| Error::config(e.to_string());
+    match &args.command {
+        DlqCommand::List { destination, limit } => {
+            for d in store.dead_letters(destination.as_deref(), *limit).map_err(fail)? {
+                println!("{}", json!(d));
+            }
+            Ok(0)
+        }
+        DlqCommand::Show { id } => match store.dead_letter(*id).map_err(fail)? {
+            Some(d) => {
+                println!("{}", serde_json::to_string_pretty(&d).unwrap_or_default());
+                Ok(0)
+            }
+            None => Err(Error::validation(format!("there is no dead letter {id}"))),
+        },
+        DlqCommand::Redrive { ids, destination, all } => {
+            if ids.is_empty() && destination.is_none() && !all {
+                return Err(Error::validation("say which: dead letter ids, --destination NAME, or --all"));
+            }
+            let now = chrono::Utc::now().timestamp_millis();
+            let n = store.redrive(destination.as_deref(), ids, now).map_err(fail)?;
+            println!("{}", json!({"ok": true, "redriven": n}));
+            Ok(0)
+        }
+    }
+}

@@ -58,6 +58,12 @@ pub struct Answer {
     pub delay: std::time::Duration,
 }
 
+impl Default for Answer {
+    fn default() -> Self {
+        Answer { status: 200, body: r#"{"ok":true}"#.to_string(), headers: Vec::new(), delay: std::time::Duration::ZERO }
+    }
+}
+
 impl Recorder {
     pub async fn start() -> Recorder {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind loopback");

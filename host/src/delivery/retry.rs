@@ -34,8 +34,9 @@ pub fn retryable(e: &Error) -> bool {
         Some(501 | 505) => false,
         Some(408 | 423 | 429) => true,
         Some(s) if (500..600).contains(&s) => true,
-        Some(_) if matches!(e.kind, Kind::Retryable | Kind::RateLimited) => true,
-        Some(_) => false,
+        // Any other 4xx is the API's final word, whatever the guest called it.
+        Some(s) if (400..500).contains(&s) => false,
+        Some(_) => matches!(e.kind, Kind::Retryable | Kind::RateLimited),
         None => matches!(e.kind, Kind::Retryable | Kind::RateLimited),
     }
 }

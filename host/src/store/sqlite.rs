@@ -5,6 +5,10 @@
 //! writer thread takes every request waiting, writes them in one transaction
 //! and answers each, so one fsync covers a burst of requests.
 //!
+//! Every write transaction is `IMMEDIATE`: it takes the write lock when it
+//! begins (waiting up to the busy timeout), so two connections never fail a
+//! read-to-write upgrade with "database is locked".
+//!
 //! One process delivers from a data directory at a time: [`Sqlite::open`]
 //! takes an exclusive lock (`flock`) on `data_dir/lock` when asked to.
 
@@ -12,7 +16,7 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::{mpsc, Mutex};
 
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
 use super::{Accepted, Counts, DeadLetter, Job, Lane, NewMessage, Result, Store, StoreError};
 
@@ -145,7 +149,7 @@ fn group_commit(mut conn: Connection, rx: mpsc::Receiver<Write>) {
 }
 
 fn write_all(conn: &mut Connection, batch: &[Write]) -> rusqlite::Result<Vec<Accepted>> {
-    let tx = conn.transaction()?;
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let mut out = Vec::with_capacity(batch.len());
     {
         let mut seen_check = tx.prepare_cached("SELECT at FROM seen WHERE message_id = ?1")?;
@@ -254,7 +258,7 @@ impl Store for Sqlite {
 
     fn done(&self, ids: &[i64]) -> Result<()> {
         let mut conn = self.conn();
-        let tx = conn.transaction()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         {
             let mut stmt = tx.prepare_cached("DELETE FROM jobs WHERE id = ?1")?;
             for id in ids {
@@ -275,7 +279,7 @@ impl Store for Sqlite {
 
     fn bury(&self, id: i64, kind: &str, error: &str, status: Option<u16>, now_ms: i64) -> Result<()> {
         let mut conn = self.conn();
-        let tx = conn.transaction()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         tx.execute(
             "INSERT INTO dead (destination, action, user_key, payload, attempts, kind, error, status, failed_at)
              SELECT destination, action, user_key, payload, attempts + 1, ?2, ?3, ?4, ?5 FROM jobs WHERE id = ?1",
@@ -302,7 +306,7 @@ impl Store for Sqlite {
 
     fn redrive(&self, destination: Option<&str>, ids: &[i64], now_ms: i64) -> Result<usize> {
         let mut conn = self.conn();
-        let tx = conn.transaction()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let chosen: Vec<i64> = if ids.is_empty() {
             let mut stmt = tx.prepare("SELECT id FROM dead WHERE ?1 IS NULL OR destination = ?1 ORDER BY id")?;
             let rows = stmt.query_map(params![destination], |r| r.get(0))?;

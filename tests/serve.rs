@@ -374,3 +374,56 @@ fn live_traffic_and_a_replay_share_talon_ones_budget() {
     assert!(last(0..150) <= last(1000..1150), "live traffic goes first");
     server.stop();
 }
+
+#[test]
+fn a_killed_replay_resumes_and_delivers_everything() {
+    use std::io::Write as _;
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let api = rt.block_on(Recorder::start());
+    api.answer(Answer { delay: Duration::from_millis(100), ..Answer::default() });
+    let dir = root().join("target/test-serve/replay-resume");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("sluice.toml");
+    std::fs::write(
+        &config,
+        format!("[server]\ndata_dir = \"{}\"\nwrite_keys = [\"{KEY}\"]\nconcurrency = 2\n\n{TOPLYNE_PRESETS}", dir.join("data").display()),
+    )
+    .unwrap();
+    // A year of history, gzipped, some of it outside the window asked for.
+    let history = dir.join("history.ndjson.gz");
+    let mut gz = flate2::write::GzEncoder::new(std::fs::File::create(&history).unwrap(), flate2::Compression::fast());
+    for i in 0..3_000 {
+        let mut e = track(i);
+        e["timestamp"] = json!(if i < 2_500 { "2025-03-01T00:00:00Z" } else { "2024-01-01T00:00:00Z" });
+        writeln!(gz, "{e}").unwrap();
+    }
+    gz.finish().unwrap();
+    let replay = || {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_sluice"));
+        cmd.args(["replay", "--config", config.to_str().unwrap(), "--events", history.to_str().unwrap()])
+            .args(["--since", "2025-01-01T00:00:00Z", "--until", "2026-01-01T00:00:00Z"])
+            .args(["--route", &format!("{TOPLYNE}={}", api.url())])
+            .env("SLUICE_MODULES", modules_dir())
+            .env("SLUICE_CACHE_DIR", support::cache_dir())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null());
+        cmd
+    };
+    // Killed while it delivers (2 requests of 100 in flight, 100 ms each)...
+    let mut first = replay().spawn().unwrap();
+    wait_for("the first replayed events", Duration::from_secs(20), || !api.seen().is_empty());
+    first.kill().unwrap();
+    first.wait().unwrap();
+    let before = users_seen(&api.seen()).len();
+    assert!(before < 2_500, "killed mid-replay ({before} delivered)");
+    // ...and run again: it resumes after what it had committed and finishes.
+    let out = replay().output().unwrap();
+    assert!(out.status.success());
+    let report: Value = serde_json::from_str(String::from_utf8_lossy(&out.stdout).lines().last().unwrap()).unwrap();
+    assert_eq!(report["resumed_after"], json!(3_000), "{report}");
+    assert_eq!(report["delivered_by"], json!("replay"));
+    let users = users_seen(&api.seen());
+    assert_eq!(users.len(), 2_500, "every event in the window, none outside it");
+    assert!(users.keys().all(|u| u[1..].parse::<usize>().unwrap() < 2_500));
+}

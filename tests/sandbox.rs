@@ -174,7 +174,7 @@ async fn redirects_are_not_followed() {
         status: 302,
         body: String::new(),
         headers: vec![("location".into(), "https://evil.example.com/".into())],
-        delay: Duration::ZERO,
+        ..Default::default()
     });
     let err = expect_error(&rt, "ok", Kind::Rejected, "302").await;
     assert_eq!(err.status, Some(302));
@@ -185,7 +185,7 @@ async fn redirects_are_not_followed() {
 async fn a_slow_api_times_out_as_retryable() {
     let limits = sluice::egress::Limits { request_timeout: Duration::from_millis(300), ..Default::default() };
     let (rt, server) = with_egress_limits(limits).await;
-    server.answer(support::Answer { status: 200, body: "{}".into(), headers: vec![], delay: Duration::from_secs(5) });
+    server.answer(support::Answer { status: 200, body: "{}".into(), delay: Duration::from_secs(5), ..Default::default() });
     expect_error(&rt, "ok", Kind::Retryable, "did not answer within").await;
 }
 

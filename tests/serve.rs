@@ -299,13 +299,16 @@ fn faults_are_retried_and_permanent_failures_dead_lettered_then_redriven() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let api = rt.block_on(Recorder::start());
     let server = Server::start("faults", TALON_TRACK, vec![format!("{TALON}={}", api.url())]);
-    // 429 with Retry-After, then 500: retried until the API recovers.
+    // 429 with Retry-After, then 500, then resets: retried until the API recovers.
     api.answer(Answer { status: 429, body: "{}".into(), headers: vec![("retry-after".into(), "1".into())], ..Answer::default() });
     assert_eq!(server.batch(&(0..20).map(track).collect::<Vec<_>>()).0, 200);
     std::thread::sleep(Duration::from_millis(600));
     api.answer_with(500, "{}");
     std::thread::sleep(Duration::from_millis(1200));
-    api.answer_with(200, "{}");
+    // Connections reset before any answer.
+    api.answer(Answer { reset: true, ..Answer::default() });
+    std::thread::sleep(Duration::from_millis(1200));
+    api.answer(Answer::default());
     wait_for("the retried events", Duration::from_secs(60), || metric(&server.addr, "sluice_delivered_total{destination=\"talon\"}") >= 20.0);
     assert!(metric(&server.addr, "sluice_retried_total{destination=\"talon\"}") >= 20.0, "each was retried");
     assert_eq!(metric(&server.addr, "sluice_dead_lettered_total{destination=\"talon\"}"), 0.0);

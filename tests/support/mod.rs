@@ -5,7 +5,6 @@
 #![allow(dead_code)]
 
 use std::collections::BTreeMap;
-use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -56,25 +55,34 @@ pub struct Answer {
     pub body: String,
     pub headers: Vec<(String, String)>,
     pub delay: std::time::Duration,
+    /// Drop the connection instead of answering (a reset, as the client sees it).
+    pub reset: bool,
 }
 
 impl Default for Answer {
     fn default() -> Self {
-        Answer { status: 200, body: r#"{"ok":true}"#.to_string(), headers: Vec::new(), delay: std::time::Duration::ZERO }
+        Answer { status: 200, body: r#"{"ok":true}"#.to_string(), headers: Vec::new(), delay: std::time::Duration::ZERO, reset: false }
     }
 }
+
+/// The recorder's way of hanging up on a request.
+#[derive(Debug)]
+pub struct Hangup;
+
+impl std::fmt::Display for Hangup {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("hung up")
+    }
+}
+
+impl std::error::Error for Hangup {}
 
 impl Recorder {
     pub async fn start() -> Recorder {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind loopback");
         let addr = listener.local_addr().unwrap();
         let seen = Arc::new(Mutex::new(Vec::new()));
-        let answer = Arc::new(Mutex::new(Answer {
-            status: 200,
-            body: r#"{"ok":true}"#.to_string(),
-            headers: Vec::new(),
-            delay: std::time::Duration::ZERO,
-        }));
+        let answer = Arc::new(Mutex::new(Answer::default()));
         let (s, a) = (seen.clone(), answer.clone());
         tokio::spawn(async move {
             loop {
@@ -101,11 +109,14 @@ impl Recorder {
                             });
                             let answer = a.lock().unwrap().clone();
                             tokio::time::sleep(answer.delay).await;
+                            if answer.reset {
+                                return Err(Hangup);
+                            }
                             let mut response = Response::builder().status(answer.status).header("content-type", "application/json");
                             for (k, v) in &answer.headers {
                                 response = response.header(k, v);
                             }
-                            Ok::<_, Infallible>(response.body(Full::new(Bytes::from(answer.body))).unwrap())
+                            Ok::<_, Hangup>(response.body(Full::new(Bytes::from(answer.body))).unwrap())
                         }
                     });
                     let _ = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;

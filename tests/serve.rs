@@ -430,3 +430,18 @@ fn a_killed_replay_resumes_and_delivers_everything() {
     assert_eq!(users.len(), 2_500, "every event in the window, none outside it");
     assert!(users.keys().all(|u| u[1..].parse::<usize>().unwrap() < 2_500));
 }
+
+#[test]
+fn an_api_that_times_out_is_retried() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let api = rt.block_on(Recorder::start());
+    // Longer than the host's 15 s per exchange: the first attempt times out.
+    api.answer(Answer { delay: Duration::from_secs(20), ..Answer::default() });
+    let server = Server::start("timeout", TALON_TRACK, vec![format!("{TALON}={}", api.url())]);
+    assert_eq!(server.batch(&[track(1)]).0, 200);
+    wait_for("the first attempt", Duration::from_secs(10), || !api.seen().is_empty());
+    api.answer(Answer::default());
+    wait_for("the retried event", Duration::from_secs(60), || metric(&server.addr, "sluice_delivered_total{destination=\"talon\"}") >= 1.0);
+    assert!(metric(&server.addr, "sluice_retried_total{destination=\"talon\"}") >= 1.0);
+    server.stop();
+}

@@ -86,6 +86,7 @@ async fn run(cli: &Cli, args: &ServeArgs) -> Result<()> {
     let (stop_tx, stop_rx) = watch::channel(false);
     let delivering = tokio::spawn(service.run(stop_rx.clone(), Duration::from_secs(15)));
     let budgets = tokio::spawn(watch_budgets(config.clone(), metrics.clone(), stop_rx.clone()));
+    let pruning = tokio::spawn(forget_old_ids(store.clone(), server.dedup_window, stop_rx.clone()));
     let accepting = tokio::spawn(accept(listener, ingest, stop_rx));
     eprintln!("sluice serve: listening on http://{addr}, data in {}", data_dir.display());
     println!("{}", json!({"listening": addr, "data_dir": data_dir}));
@@ -96,6 +97,7 @@ async fn run(cli: &Cli, args: &ServeArgs) -> Result<()> {
     let _ = accepting.await;
     let _ = delivering.await;
     let _ = budgets.await;
+    let _ = pruning.await;
     eprintln!("sluice serve: stopped");
     Ok(())
 }
@@ -136,6 +138,21 @@ async fn accept(listener: tokio::net::TcpListener, ingest: Arc<Ingest>, mut stop
     }
     drop(listener);
     while open.join_next().await.is_some() {}
+}
+
+/// Keeps the dedup table to its window: every 10 minutes, forget older ids.
+async fn forget_old_ids(store: Arc<dyn Store>, window: Duration, mut stop: watch::Receiver<bool>) {
+    loop {
+        let before = chrono::Utc::now().timestamp_millis() - window.as_millis() as i64;
+        let s = store.clone();
+        if let Ok(Err(e)) = tokio::task::spawn_blocking(move || s.forget_seen_before(before)).await {
+            tracing::warn!("cannot prune the dedup window: {e}");
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(600)) => {}
+            _ = stop.changed() => return,
+        }
+    }
 }
 
 /// Budget waits per client, sampled for `/metrics`.

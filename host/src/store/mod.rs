@@ -132,4 +132,6 @@ pub trait Store: Send + Sync {
     fn counts(&self) -> Result<Counts>;
     /// Jobs still queued in `lane` (replay waits for its own to drain).
     fn queued_in(&self, lane: Lane) -> Result<u64>;
+    /// Forgets `messageId`s first seen before `before_ms` (out of the dedup window).
+    fn forget_seen_before(&self, before_ms: i64) -> Result<usize>;
 }

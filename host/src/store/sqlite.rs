@@ -349,16 +349,16 @@ impl Store for Sqlite {
         Ok(Counts { queued, dead: dead as u64, size_bytes })
     }
 
+    fn forget_seen_before(&self, before_ms: i64) -> Result<usize> {
+        Ok(self.conn().execute("DELETE FROM seen WHERE at < ?1", params![before_ms])?)
+    }
+
     fn queued_in(&self, lane: Lane) -> Result<u64> {
         let n: i64 = self.conn().query_row("SELECT COUNT(*) FROM jobs WHERE lane = ?1", params![lane as i64], |r| r.get(0))?;
         Ok(n as u64)
     }
 }
 
-/// Forgets `messageId`s older than the dedup window, now and then.
-pub fn prune_seen(store: &Sqlite, before_ms: i64) -> Result<usize> {
-    Ok(store.conn().execute("DELETE FROM seen WHERE at < ?1", params![before_ms])?)
-}
 
 #[cfg(test)]
 mod tests {
@@ -387,8 +387,9 @@ mod tests {
             let a = s.accept(vec![msg("m1", "u1"), msg("m2", "u2"), msg("m1", "u1")], 1000, 60_000, None).unwrap();
             assert_eq!((a.new, a.duplicates), (2, 1));
             assert_eq!(s.accept(vec![msg("m1", "u1")], 2000, 60_000, None).unwrap().duplicates, 1);
-            // Outside the window the same id is new again.
+            // Outside the window the same id is new again, and forgotten ids are gone.
             assert_eq!(s.accept(vec![msg("m2", "u2")], 100_000, 60_000, None).unwrap().new, 1);
+            assert_eq!(s.forget_seen_before(100_000 - 60_000).unwrap(), 1, "m1 is out of the window");
         }
         let s = Sqlite::open(&d, true).unwrap();
         assert_eq!(s.counts().unwrap().queued, vec![("d".to_string(), 3)]);

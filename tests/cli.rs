@@ -351,3 +351,49 @@ fn guest_text_is_escaped_on_the_terminal() {
     assert!(stderr.lines().all(|l| !l.starts_with("ERROR forged")), "{stderr}");
     assert!(stderr.contains("fine\\nERROR forged line\\u{1b}[31m"), "{stderr}");
 }
+
+/// `sluice validate`: clean modules pass; what the host would refuse, and what
+/// partners get wrong, fails with one line per problem and where it is.
+#[test]
+fn validate_passes_clean_modules_and_names_each_problem() {
+    for m in ["toplyne", "talon-one"] {
+        let out = sluice(&["validate", m]);
+        assert!(out.status.success(), "{m}: {}", String::from_utf8_lossy(&out.stdout));
+        assert!(String::from_utf8_lossy(&out.stdout).ends_with(": ok\n"));
+    }
+    let dup = support::hostile_variant("dup-secret");
+    let out = sluice(&["validate", dup.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(10));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("settings.apiKey: 'apiKey' is declared more than once"));
+
+    let dir = root().join("target/test-modules/validate");
+    std::fs::create_dir_all(&dir).unwrap();
+    let fs = dir.join("fs.wasm");
+    let wat = r#"(component (import "wasi:filesystem/preopens@0.2.0" (instance (export "get-directories" (func (result (list u32)))))))"#;
+    std::fs::write(&fs, wat::parse_str(wat).unwrap()).unwrap();
+    let junk = dir.join("junk.wasm");
+    std::fs::write(&junk, b"not wasm").unwrap();
+    for (path, needle) in [(&fs, "imports.wasi:filesystem/preopens@0.2.0: sluice does not provide it"), (&junk, "component: not a valid WebAssembly component")] {
+        let out = sluice(&["validate", path.to_str().unwrap(), "--json"]);
+        assert_eq!(out.status.code(), Some(10));
+        let v = last_json(&out);
+        assert_eq!(v["ok"], json!(false));
+        assert!(v["problems"][0].as_str().unwrap().starts_with(needle), "{v}");
+    }
+}
+
+/// `sluice docs` renders the catalog page of both shipped destinations.
+#[test]
+fn docs_render_the_catalog_page() {
+    for (m, title, field) in [("toplyne", "### Send Events", "| Event Name | The name of the event to send | `{\"@path\":\"$.event\"}` | Yes | STRING |"),
+                              ("talon-one", "### Track event", "| Customer Profile ID |")] {
+        let out = sluice(&["docs", m]);
+        let page = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{m}");
+        assert!(page.starts_with("# "), "{page}");
+        for needle in ["## Destination Settings", "## Available Actions", title, field] {
+            assert!(page.contains(needle), "{m}: {needle} missing in\n{page}");
+        }
+    }
+    assert!(String::from_utf8_lossy(&sluice(&["docs", "toplyne"]).stdout).contains("| Send Events | Event type = \"track\" | Send Events |"));
+}

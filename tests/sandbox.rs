@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 use sluice::secrets::Settings;
 use sluice::{Kind, Runtime};
-use support::{component, runtime_with, Recorder};
+use support::{component, hostile_variant, runtime_with, Recorder};
 
 const API: &str = "https://api.hostile.test";
 const SECRET: &str = "s3cr3t-key-do-not-leak";
@@ -240,21 +240,6 @@ async fn a_call_may_make_only_so_many_requests() {
 }
 
 // ---- The holes an attack found (and that stay closed) ----
-
-/// A copy of the hostile component whose `describe` answers with `variant`.
-fn hostile_variant(variant: &str) -> std::path::PathBuf {
-    let marker = b"sluice-hostile-variant:normal...........";
-    let mut bytes = std::fs::read(component("sluice-hostile")).unwrap();
-    let at = bytes.windows(marker.len()).position(|w| w == marker).expect("the variant marker is in the component");
-    let mut patched = format!("sluice-hostile-variant:{variant}").into_bytes();
-    patched.resize(marker.len(), b'.');
-    bytes[at..at + marker.len()].copy_from_slice(&patched);
-    let dir = support::root().join("target/test-modules/variants");
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(format!("hostile-{variant}.wasm"));
-    std::fs::write(&path, bytes).unwrap();
-    path
-}
 
 async fn refused_at_load(path: &std::path::Path, needle: &str) {
     let (rt, _s) = setup().await;

@@ -106,6 +106,52 @@ pub fn check(d: &Description) -> Vec<Problem> {
     out.0
 }
 
+/// What `sluice validate` adds for partners: things the host accepts but that
+/// are almost certainly mistakes (a secret nothing can use, a key sent
+/// wherever a setting points, field shapes that cannot be filled).
+pub fn advise(d: &Description) -> Vec<Problem> {
+    let mut out = Problems::default();
+    for s in d.settings.iter().filter(|s| s.secret) {
+        if !d.auth.iter().any(|b| b.secret == s.key) {
+            out.add(
+                &format!("settings.{}", s.key),
+                "is secret but no auth binding uses it: a guest never sees a secret, so nothing can send it".into(),
+            );
+        }
+    }
+    for (i, b) in d.auth.iter().enumerate() {
+        for (j, h) in b.hosts.iter().enumerate() {
+            if let Ok(HostSpec::Setting { key, pattern: None }) = HostSpec::parse(h) {
+                out.add(
+                    &format!("auth[{i}].hosts[{j}]"),
+                    format!(
+                        "sends '{}' wherever setting '{key}' points; constrain it with a pattern, e.g. {{{key}|https://*.example.com}}",
+                        b.secret
+                    ),
+                );
+            }
+        }
+    }
+    for a in &d.actions {
+        shapes(&mut out, &format!("actions.{}.fields", a.key), &a.fields);
+    }
+    out.0
+}
+
+fn shapes(out: &mut Problems, at: &str, list: &[Field]) {
+    use crate::destination::FieldType;
+    for f in list {
+        let here = format!("{at}.{}", f.key);
+        if !f.properties.is_empty() && f.ty != FieldType::Object {
+            out.add(&here, format!("has properties but is of type {:?}; only an object field has properties", f.ty).to_lowercase());
+        }
+        if !f.choices.is_empty() && !matches!(f.ty, FieldType::String | FieldType::Text) {
+            out.add(&here, "has choices but is not a string field".into());
+        }
+        shapes(out, &format!("{here}.properties"), &f.properties);
+    }
+}
+
 fn fields(out: &mut Problems, at: &str, list: &[Field]) {
     out.unique(at, list.iter().map(|f| f.key.as_str()));
     for f in list {
@@ -298,6 +344,27 @@ mod tests {
         assert!(m.iter().any(|m| m == "presets.P.action: names no action: 'nope'"), "{m:?}");
         assert!(m.iter().any(|m| m.starts_with("actions.send.fields: the default mapping is invalid")), "{m:?}");
         assert!(m.iter().any(|m| m.starts_with("actions.send.default_subscription")), "{m:?}");
+    }
+
+    #[test]
+    fn partners_are_told_what_is_almost_certainly_a_mistake() {
+        let mut d = good();
+        d.settings.push(crate::destination::Setting {
+            key: "unused".into(),
+            label: "Unused".into(),
+            description: String::new(),
+            ty: crate::destination::FieldType::Password,
+            required: false,
+            secret: true,
+        });
+        d.auth[0].hosts.push("{deployment}".into());
+        d.actions[0].fields[0].choices = vec!["a".into()];
+        d.actions[0].fields[0].ty = crate::destination::FieldType::Integer;
+        let m: Vec<String> = advise(&d).iter().map(ToString::to_string).collect();
+        assert!(m.iter().any(|m| m.starts_with("settings.unused: is secret but no auth binding uses it")), "{m:?}");
+        assert!(m.iter().any(|m| m.contains("wherever setting 'deployment' points")), "{m:?}");
+        assert!(m.iter().any(|m| m.ends_with("has choices but is not a string field")), "{m:?}");
+        assert!(advise(&good()).is_empty(), "{:?}", advise(&good()));
     }
 
     #[test]

@@ -75,6 +75,11 @@ pub struct Module {
 }
 
 impl Module {
+    fn new(path: &Path, pre: Pre, from_cache: bool) -> Module {
+        let slug = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default().to_string();
+        Module { slug, path: path.to_path_buf(), description: Description::default(), from_cache, pre }
+    }
+
     /// The contract version the component was built against.
     pub fn contract(&self) -> &'static str {
         self.pre.version()
@@ -217,30 +222,78 @@ impl Runtime {
         let bytes = crate::files::read(path).map_err(|e| Error::config(format!("cannot read module {shown}: {e}")))?;
         let (component, source) = cache::load(&self.engine, &bytes, self.cache_dir.as_deref())
             .map_err(|e| Error::config(format!("{shown} is not a valid component: {e}")))?;
-        let pre = self.linker.instantiate_pre(&component).map_err(|e| {
-            Error::config(format!(
-                "{shown} cannot be linked: {e}. sluice gives a destination only sluice:destination/http and log, \
-                 plus stdio, clocks, randomness and an empty environment; no filesystem, sockets or wasi:http"
-            ))
+        let pre = self.link(&component).map_err(|e| Error::config(format!("{shown} {e}")))?;
+        let mut module = Module::new(path, pre, matches!(source, cache::Source::Cached));
+        let description = self.describe(&module).await.map_err(|mut e| {
+            e.message = format!("{shown}: {}", e.message);
+            e
         })?;
-        let pre = Pre::new(pre).map_err(|e| Error::config(format!("{shown} is not a sluice destination: {e}")))?;
-        let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default().to_string();
-        let mut module = Module {
-            slug: stem,
-            path: path.to_path_buf(),
-            description: Description::default(),
-            from_cache: matches!(source, cache::Source::Cached),
-            pre,
-        };
-        let policy = Arc::new(Policy::bare(&module.slug, &module.description));
-        let description = match self.invoke(&module, policy, Request::Describe).await.result? {
-            Reply::Describe(d) => d.map_err(|e| Error::config(format!("{shown}: {e}")))?,
-            _ => unreachable!("describe answers describe"),
-        };
         check_description(&description).map_err(|e| Error::config(format!("{shown}: {e}")))?;
         module.slug = description.slug.clone();
         module.description = description;
         Ok(Arc::new(module))
+    }
+
+    /// Links a component against the contract's imports and finds its version.
+    fn link(&self, component: &wasmtime::component::Component) -> std::result::Result<Pre, String> {
+        let pre = self.linker.instantiate_pre(component).map_err(|e| {
+            format!(
+                "cannot be linked: {e}. sluice gives a destination only sluice:destination/http and log, \
+                 plus stdio, clocks, randomness and an empty environment; no filesystem, sockets or wasi:http"
+            )
+        })?;
+        Pre::new(pre).map_err(|e| format!("is not a sluice destination: {e}"))
+    }
+
+    /// Calls `describe` and converts the answer. A guest that fails keeps
+    /// its error's kind (a trap, the memory cap); a bad answer is `config`.
+    async fn describe(&self, module: &Module) -> Result<Description> {
+        let policy = Arc::new(Policy::bare(&module.slug, &module.description));
+        match self.invoke(module, policy, Request::Describe).await.result? {
+            Reply::Describe(d) => d.map_err(Error::config),
+            _ => unreachable!("describe answers describe"),
+        }
+    }
+
+    /// Everything the host checks at load, and what partners get wrong, as one
+    /// problem per line (`where: what`); empty when the module is clean.
+    /// Returns the description when `describe` could be run.
+    pub async fn validate(&self, path: &Path) -> (Option<Description>, Vec<String>) {
+        let bytes = match crate::files::read(path) {
+            Ok(b) => b,
+            Err(e) => return (None, vec![format!("file: cannot read {}: {e}", path.display())]),
+        };
+        let component = match wasmtime::component::Component::new(&self.engine, &bytes) {
+            Ok(c) => c,
+            Err(e) => return (None, vec![format!("component: not a valid WebAssembly component: {e:#}")]),
+        };
+        let unknown: Vec<String> = component
+            .component_type()
+            .imports(&self.engine)
+            .map(|(name, _)| name.to_string())
+            .filter(|name| !allowed_import(name))
+            .map(|name| {
+                format!(
+                    "imports.{name}: sluice does not provide it; a destination gets sluice:destination/http and log, \
+                     plus stdio, clocks, randomness and an empty environment (no filesystem, sockets or wasi:http)"
+                )
+            })
+            .collect();
+        if !unknown.is_empty() {
+            return (None, unknown);
+        }
+        let pre = match self.link(&component) {
+            Ok(p) => p,
+            Err(e) => return (None, vec![format!("component: {e}")]),
+        };
+        let module = Module::new(path, pre, false);
+        let description = match self.describe(&module).await {
+            Ok(d) => d,
+            Err(e) => return (None, vec![format!("describe: {}", e.message)]),
+        };
+        let mut problems: Vec<String> = sluice_core::check::check(&description).iter().map(ToString::to_string).collect();
+        problems.extend(sluice_core::check::advise(&description).iter().map(ToString::to_string));
+        (Some(description), problems)
     }
 
     /// Binds a module to a client's settings; see [`Client`]. Fails when a
@@ -380,6 +433,35 @@ fn guest_failure(module: &str, trap: &wasmtime::Error, memory: Option<&Exceeded>
         Some(p) => Error::guest(format!("{module} panicked: {} ({what})", p.trim())),
         None => Error::guest(format!("{module} failed: {what}")),
     }
+}
+
+/// The imports the linker provides (any 0.2 WASI patch version).
+fn allowed_import(name: &str) -> bool {
+    let (iface, _version) = name.split_once('@').unwrap_or((name, ""));
+    matches!(
+        iface,
+        "sluice:destination/http"
+            | "sluice:destination/log"
+            | "sluice:destination/types"
+            | "wasi:io/error"
+            | "wasi:io/poll"
+            | "wasi:io/streams"
+            | "wasi:clocks/wall-clock"
+            | "wasi:clocks/monotonic-clock"
+            | "wasi:random/random"
+            | "wasi:random/insecure"
+            | "wasi:random/insecure-seed"
+            | "wasi:cli/exit"
+            | "wasi:cli/environment"
+            | "wasi:cli/stdin"
+            | "wasi:cli/stdout"
+            | "wasi:cli/stderr"
+            | "wasi:cli/terminal-input"
+            | "wasi:cli/terminal-output"
+            | "wasi:cli/terminal-stdin"
+            | "wasi:cli/terminal-stdout"
+            | "wasi:cli/terminal-stderr"
+    )
 }
 
 /// The host's refusal of a description with problems (see `sluice_core::check`).

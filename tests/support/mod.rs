@@ -180,3 +180,21 @@ pub fn runtime_with(routes: Vec<Route>, configure: impl FnOnce(&mut Options)) ->
 pub fn runtime(routes: Vec<Route>) -> Runtime {
     runtime_with(routes, |_| {})
 }
+
+/// A copy of the hostile component whose `describe` answers with `variant`
+/// (see `tests/guests/hostile`).
+pub fn hostile_variant(variant: &str) -> PathBuf {
+    let marker = b"sluice-hostile-variant:normal...........";
+    let mut bytes = std::fs::read(component("sluice-hostile")).unwrap();
+    let at = bytes.windows(marker.len()).position(|w| w == marker).expect("the variant marker is in the component");
+    let mut patched = format!("sluice-hostile-variant:{variant}").into_bytes();
+    patched.resize(marker.len(), b'.');
+    bytes[at..at + marker.len()].copy_from_slice(&patched);
+    let dir = root().join("target/test-modules/variants");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(format!("hostile-{variant}.wasm"));
+    let tmp = dir.join(format!(".hostile-{variant}.{}.tmp", std::process::id()));
+    std::fs::write(&tmp, bytes).unwrap();
+    std::fs::rename(&tmp, &path).unwrap();
+    path
+}

@@ -2,6 +2,7 @@
 
 mod bench;
 mod output;
+mod partner;
 mod perform;
 mod replay;
 mod send;
@@ -55,6 +56,10 @@ enum Command {
     Dlq(serve::DlqArgs),
     /// Send historic events through the mappings and budget, behind live traffic; resumable.
     Replay(replay::ReplayArgs),
+    /// Check a component as the host would at load, plus what partners get wrong; exit 0 only when clean.
+    Validate(partner::ValidateArgs),
+    /// Render a module's catalog page (settings, presets, actions and fields) as Markdown.
+    Docs(partner::DocsArgs),
 }
 
 /// Flags shared by every command that runs a guest.
@@ -163,6 +168,8 @@ async fn run(cli: Cli) -> i32 {
         Command::Serve(args) => serve::serve(&cli, args).await,
         Command::Dlq(args) => serve::dlq(&cli, args).await,
         Command::Replay(args) => replay::replay(&cli, args).await,
+        Command::Validate(args) => partner::validate(&cli, args).await,
+        Command::Docs(args) => partner::docs(&cli, args).await,
     }
 }
 

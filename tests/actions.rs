@@ -157,7 +157,7 @@ async fn toplyne_test_authentication() {
     e.server.answer_with(403, r#"{"status":"FAILURE"}"#);
     let err = e.rt.test_authentication(&client).await.result.unwrap_err();
     assert_eq!(err.kind, sluice::Kind::Auth);
-    assert_eq!(err.message, "Credentials are invalid: 403 Forbidden");
+    assert_eq!(err.message, "Credentials are invalid: 403 Forbidden: {\"status\":\"FAILURE\"}");
 }
 
 async fn t1(action: &str, payload: Value) -> Seen {

@@ -110,6 +110,36 @@ fn real_http_through_a_route_with_rejected_and_retryable_kinds() {
         assert_eq!(v["error"]["kind"], json!(kind), "status {status}: {v}");
         assert_eq!(v["error"]["status"], json!(status));
     }
+    // What the API said is part of the error, capped, with the key scrubbed.
+    server.answer_with(400, &format!(r#"{{"message":"bad attribute","echo":"k-1234","pad":"{}"}}"#, "x".repeat(2000)));
+    let v = last_json(&run(args(&[])));
+    let message = v["error"]["message"].as_str().unwrap();
+    assert!(message.starts_with(r#"400 Bad Request: {"message":"bad attribute","echo":"[redacted]""#), "{message}");
+    assert!(message.len() < 700 && message.ends_with('…'), "{} bytes", message.len());
+}
+
+#[test]
+fn a_module_without_a_credentials_test_says_so() {
+    let hostile = component("sluice-hostile");
+    let out = sluice(&["test-auth", hostile.to_str().unwrap(), "--settings", r#"{"apiKey":"k-1"}"#, "--json"]);
+    assert_eq!(out.status.code(), Some(17));
+    let v = last_json(&out);
+    assert!(v["error"]["message"].as_str().unwrap().contains("has no test-authentication"), "{v}");
+}
+
+#[test]
+fn send_takes_a_file_holding_one_pretty_printed_event() {
+    let dir = root().join("target/test-modules/configs");
+    std::fs::create_dir_all(&dir).unwrap();
+    let event = dir.join("one-event.json");
+    std::fs::write(&event, serde_json::to_string_pretty(&serde_json::from_str::<Value>(TRACK).unwrap()).unwrap()).unwrap();
+    let config = write_config("one-event.toml", "[[destination]]\nname = \"t\"\nmodule = \"toplyne\"\npresets = true\nsettings = { apiKey = \"k\" }\n");
+    let at = format!("@{}", event.display());
+    let out = sluice(&["send", "--config", config.to_str().unwrap(), "--event", &at, "--dry-run"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    let lines: Vec<Value> = String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 1);
+    assert_eq!(lines[0]["action"], json!("sendEvents"));
 }
 
 #[test]

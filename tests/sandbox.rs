@@ -336,6 +336,9 @@ async fn one_call_may_send_only_so_many_bytes_and_the_host_keeps_summaries() {
     let egress = sluice::egress::Egress::new(vec![server.route(API)], Default::default(), true);
     let mut opts = sluice::Options::new(egress);
     opts.cache_dir = Some(support::cache_dir());
+    // This is about the byte cap: leave the guest's own copying (slow in a
+    // debug build on a busy machine) well inside its CPU limit.
+    opts.limits.cpu = Duration::from_secs(20);
     let rt = Runtime::new(opts).unwrap();
     let (result, exchanges) = call(&rt, "big-bodies").await;
     let err = result.expect_err("stopped");

@@ -168,6 +168,13 @@ fn users_seen(seen: &[Seen]) -> BTreeMap<String, usize> {
     out
 }
 
+/// One server test at a time: the budget's pace and the kill -9 timing are
+/// about one process, not about sharing two cores with the other tests.
+fn exclusive() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    LOCK.lock().unwrap_or_else(|p| p.into_inner())
+}
+
 fn wait_for(what: &str, limit: Duration, mut done: impl FnMut() -> bool) {
     let started = Instant::now();
     while !done() {
@@ -188,6 +195,7 @@ fn track(i: usize) -> Value {
 
 #[test]
 fn the_official_clients_post_and_every_event_arrives() {
+    let _one_at_a_time = exclusive();
     let clients = root().join("tests/clients");
     assert!(
         clients.join("node_modules/@segment/analytics-node").exists(),
@@ -228,6 +236,7 @@ fn the_official_clients_post_and_every_event_arrives() {
 
 #[test]
 fn bad_input_gets_its_status_and_the_server_stays_up() {
+    let _one_at_a_time = exclusive();
     let rt = tokio::runtime::Runtime::new().unwrap();
     let api = rt.block_on(Recorder::start());
     let server = Server::start("bad-input", TOPLYNE_PRESETS, vec![format!("{TOPLYNE}={}", api.url())]);
@@ -270,6 +279,7 @@ fn bad_input_gets_its_status_and_the_server_stays_up() {
 
 #[test]
 fn kill_9_mid_delivery_loses_nothing() {
+    let _one_at_a_time = exclusive();
     let rt = tokio::runtime::Runtime::new().unwrap();
     let api = rt.block_on(Recorder::start());
     api.answer(Answer { delay: Duration::from_millis(150), ..Answer::default() });
@@ -296,6 +306,7 @@ fn kill_9_mid_delivery_loses_nothing() {
 
 #[test]
 fn faults_are_retried_and_permanent_failures_dead_lettered_then_redriven() {
+    let _one_at_a_time = exclusive();
     let rt = tokio::runtime::Runtime::new().unwrap();
     let api = rt.block_on(Recorder::start());
     let server = Server::start("faults", TALON_TRACK, vec![format!("{TALON}={}", api.url())]);
@@ -341,6 +352,7 @@ fn faults_are_retried_and_permanent_failures_dead_lettered_then_redriven() {
 
 #[test]
 fn live_traffic_and_a_replay_share_talon_ones_budget() {
+    let _one_at_a_time = exclusive();
     let rt = tokio::runtime::Runtime::new().unwrap();
     let api = rt.block_on(Recorder::start());
     let server = Server::start("budget", TALON_TRACK, vec![format!("{TALON}={}", api.url())]);
@@ -380,6 +392,7 @@ fn live_traffic_and_a_replay_share_talon_ones_budget() {
 
 #[test]
 fn a_killed_replay_resumes_and_delivers_everything() {
+    let _one_at_a_time = exclusive();
     use std::io::Write as _;
     let rt = tokio::runtime::Runtime::new().unwrap();
     let api = rt.block_on(Recorder::start());
@@ -424,7 +437,10 @@ fn a_killed_replay_resumes_and_delivers_everything() {
     let out = replay().output().unwrap();
     assert!(out.status.success());
     let report: Value = serde_json::from_str(String::from_utf8_lossy(&out.stdout).lines().last().unwrap()).unwrap();
-    assert_eq!(report["resumed_after"], json!(3_000), "{report}");
+    // It resumes after the last chunk it committed (the kill may land while it
+    // still reads), and reads the rest.
+    let resumed = report["resumed_after"].as_u64().unwrap();
+    assert!(resumed > 0 && resumed <= 3_000 && report["lines"] == json!(3_000), "{report}");
     assert_eq!(report["delivered_by"], json!("replay"));
     let users = users_seen(&api.seen());
     assert_eq!(users.len(), 2_500, "every event in the window, none outside it");
@@ -433,6 +449,7 @@ fn a_killed_replay_resumes_and_delivers_everything() {
 
 #[test]
 fn an_api_that_times_out_is_retried() {
+    let _one_at_a_time = exclusive();
     let rt = tokio::runtime::Runtime::new().unwrap();
     let api = rt.block_on(Recorder::start());
     // Longer than the host's 15 s per exchange: the first attempt times out.

@@ -68,8 +68,8 @@ pub const REDACTED: &str = "[redacted]";
 
 impl Settings {
     /// Splits raw settings by the module's declaration. Unknown keys are
-    /// dropped (as the reference strips them); missing required ones fail
-    /// with the reference's message. A key declared secret anywhere in the
+    /// dropped (as the reference strips them); missing required ones fail,
+    /// named as settings. A key declared secret anywhere in the
     /// description is secret everywhere: it can never land in `public`.
     pub fn split(desc: &Description, raw: &Value) -> Result<Settings> {
         let Value::Object(raw) = raw else {
@@ -100,9 +100,13 @@ impl Settings {
             }
         }
         if !missing.is_empty() {
-            let text: Vec<String> =
-                missing.iter().map(|k| format!("The root value is missing the required field '{k}'.")).collect();
-            return Err(Error::validation(text.join(" ")));
+            let list: Vec<String> = missing.iter().map(|k| format!("'{k}'")).collect();
+            let (noun, verb) = if missing.len() == 1 { ("setting", "is") } else { ("settings", "are") };
+            return Err(Error::validation(format!(
+                "the {noun} {} {verb} required but missing: add {} to the destination's settings",
+                list.join(" and "),
+                if missing.len() == 1 { "it" } else { "them" }
+            )));
         }
         settings.redactor = Redactor::new(settings.secrets.values());
         Ok(settings)
@@ -314,12 +318,14 @@ mod tests {
     }
 
     #[test]
-    fn missing_required_settings_use_the_reference_message() {
+    fn a_missing_setting_is_reported_as_a_setting() {
         let e = Settings::split(&desc(), &json!({})).unwrap_err();
         assert_eq!(
             e.message,
-            "The root value is missing the required field 'apiKey'. The root value is missing the required field 'deployment'."
+            "the settings 'apiKey' and 'deployment' are required but missing: add them to the destination's settings"
         );
+        let e = Settings::split(&desc(), &json!({"apiKey": "k-123456"})).unwrap_err();
+        assert_eq!(e.message, "the setting 'deployment' is required but missing: add it to the destination's settings");
     }
 
     #[test]

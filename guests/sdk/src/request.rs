@@ -110,10 +110,26 @@ impl Request {
         if (200..300).contains(&response.status) {
             Ok(response)
         } else {
-            Err(Error::from_status(response.status, reason(response.status)))
+            // What the API said is the most useful part of the error (the host
+            // has already scrubbed secrets from it); cut to keep errors short.
+            let mut error = Error::from_status(response.status, reason(response.status));
+            let said = response.text();
+            let said = said.trim();
+            if !said.is_empty() {
+                let mut end = said.len().min(MAX_BODY_IN_ERROR);
+                while !said.is_char_boundary(end) {
+                    end -= 1;
+                }
+                let cut = if end < said.len() { "…" } else { "" };
+                error.message = format!("{}: {}{cut}", error.message, &said[..end]);
+            }
+            Err(error)
         }
     }
 }
+
+/// How much of a non-2xx answer's body an error carries.
+pub const MAX_BODY_IN_ERROR: usize = 512;
 
 fn from_http_error(e: wit::HttpError) -> Error {
     use wit::HttpError::*;

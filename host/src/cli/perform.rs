@@ -87,6 +87,12 @@ async fn run_test_auth(cli: &Cli, args: &TestAuthArgs) -> Result<Done> {
     let runtime = cli.runtime(&args.flags, 4)?;
     let module = runtime.load(&args.module, &cli.modules).await?;
     let settings = Settings::split(&module.description, &input("settings", &args.settings)?)?;
+    if !module.description.tests_authentication {
+        return Err(Error::config(format!(
+            "{} has no test-authentication: it cannot check credentials, so nothing was checked",
+            module.slug
+        )));
+    }
     let call = runtime.test_authentication(&runtime.client(module, &settings)?).await;
     Ok(Done::Call { exchanges: call.exchanges, result: call.result, dry_run: args.flags.dry_run })
 }

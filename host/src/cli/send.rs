@@ -60,8 +60,24 @@ fn events(arg: &str) -> Result<tokio::sync::mpsc::Receiver<Event>> {
     } else if let Some(path) = arg.strip_prefix('@') {
         let file = sluice::files::open(std::path::Path::new(path))
             .map_err(|e| Error::config(format!("cannot read events file {path}: {e}")))?;
-        Box::new(std::io::BufReader::new(file))
-    } else {
+        let mut reader = std::io::BufReader::new(file);
+        // One JSON object written over several lines is one event; otherwise NDJSON.
+        let mut first = String::new();
+        let _ = reader.read_line(&mut first);
+        if !first.trim().is_empty() && parse(&first).is_err() {
+            let mut rest = String::new();
+            let _ = std::io::Read::read_to_string(&mut reader, &mut rest);
+            let whole = format!("{first}{rest}");
+            match serde_json::from_str::<Value>(&whole) {
+                Ok(event) => {
+                    let _ = tx.try_send(Ok(event));
+                    return Ok(rx);
+                }
+                Err(_) => Box::new(std::io::Cursor::new(whole.into_bytes())),
+            }
+        } else {
+            Box::new(std::io::BufReader::new(std::io::Read::chain(std::io::Cursor::new(first.into_bytes()), reader)))
+        }    } else {
         let _ = tx.try_send(parse(arg));
         return Ok(rx);
     };

@@ -427,3 +427,39 @@ fn docs_render_the_catalog_page() {
     }
     assert!(String::from_utf8_lossy(&sluice(&["docs", "toplyne"]).stdout).contains("| Send Events | Event type = \"track\" | Send Events |"));
 }
+
+/// A partner's path: `sluice new` in a folder outside this workspace, the
+/// documented build, then `validate` and `perform --dry-run` on the result.
+#[test]
+fn a_new_rust_project_builds_outside_the_workspace_and_runs() {
+    let dir = std::env::temp_dir().join(format!("sluice-new-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let out = sluice(&["new", "acme-hooks", "--dir", dir.to_str().unwrap(), "--sdk-path", root().to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    for f in ["Cargo.toml", "src/lib.rs", "src/send_event.rs", "README.md", "settings.example.json", "event.example.json"] {
+        assert!(dir.join(f).exists(), "{f}");
+    }
+    assert!(std::fs::read_to_string(dir.join("README.md")).unwrap().contains("cargo build --release --target wasm32-wasip2"));
+    // The documented build (its own target folder, kept warm between runs).
+    let target = root().join("target/test-new");
+    let build = Command::new(env!("CARGO"))
+        .args(["build", "--release", "--target", "wasm32-wasip2"])
+        .current_dir(&dir)
+        .env("CARGO_TARGET_DIR", &target)
+        .output()
+        .unwrap();
+    assert!(build.status.success(), "{}", String::from_utf8_lossy(&build.stderr));
+    let wasm = target.join("wasm32-wasip2/release/acme_hooks.wasm");
+    let out = sluice(&["validate", wasm.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    let settings = format!("@{}", dir.join("settings.example.json").display());
+    let event = format!("@{}", dir.join("event.example.json").display());
+    let out = sluice(&["perform", wasm.to_str().unwrap(), "sendEvent", "--settings", &settings, "--event", &event, "--dry-run"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    assert!(stdout.contains("POST https://api.example.com/events") && stdout.contains("authorization: Bearer [redacted]"), "{stdout}");
+    // Refuses to overwrite, and a bad slug.
+    assert_eq!(sluice(&["new", "acme-hooks", "--dir", dir.to_str().unwrap()]).status.code(), Some(10));
+    assert_eq!(sluice(&["new", "Bad_Slug"]).status.code(), Some(10));
+    let _ = std::fs::remove_dir_all(&dir);
+}

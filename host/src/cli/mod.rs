@@ -60,6 +60,8 @@ enum Command {
     Validate(partner::ValidateArgs),
     /// Render a module's catalog page (settings, presets, actions and fields) as Markdown.
     Docs(partner::DocsArgs),
+    /// Create a new destination project (outside this repository) from a template.
+    New(partner::NewArgs),
 }
 
 /// Flags shared by every command that runs a guest.
@@ -170,6 +172,7 @@ async fn run(cli: Cli) -> i32 {
         Command::Replay(args) => replay::replay(&cli, args).await,
         Command::Validate(args) => partner::validate(&cli, args).await,
         Command::Docs(args) => partner::docs(&cli, args).await,
+        Command::New(args) => partner::new(args),
     }
 }
 

@@ -21,6 +21,102 @@ pub struct ValidateArgs {
 }
 
 #[derive(Args)]
+pub struct NewArgs {
+    /// The destination's slug: lowercase letters, digits and '-'.
+    slug: String,
+    /// The language of the guest.
+    #[arg(long, value_enum, default_value_t = Lang::Rust)]
+    lang: Lang,
+    /// Where to create it (default: ./<slug>); must not exist or be empty.
+    #[arg(long)]
+    dir: Option<std::path::PathBuf>,
+    /// A local checkout of sluice to take the SDK from (offline); without it
+    /// the project depends on the published sluice-guest.
+    #[arg(long)]
+    sdk_path: Option<std::path::PathBuf>,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum Lang {
+    Rust,
+    Js,
+}
+
+/// The Rust template: (file, contents with `{{…}}` placeholders).
+const RUST: &[(&str, &str)] = &[
+    ("Cargo.toml", include_str!("../../templates/rust/Cargo.toml.tmpl")),
+    ("src/lib.rs", include_str!("../../templates/rust/src/lib.rs.tmpl")),
+    ("src/send_event.rs", include_str!("../../templates/rust/src/send_event.rs.tmpl")),
+    ("README.md", include_str!("../../templates/rust/README.md.tmpl")),
+    ("settings.example.json", include_str!("../../templates/rust/settings.example.json.tmpl")),
+    ("event.example.json", include_str!("../../templates/rust/event.example.json.tmpl")),
+    (".gitignore", "/target\n*.wasm\n"),
+];
+
+pub fn new(args: &NewArgs) -> i32 {
+    match create(args) {
+        Ok(dir) => {
+            println!("{}", json!({"ok": true, "created": dir}));
+            eprintln!("created {}: see its README.md for the three commands (build, describe, try)", dir.display());
+            0
+        }
+        Err(e) => output::error(false, &e),
+    }
+}
+
+fn create(args: &NewArgs) -> Result<std::path::PathBuf, Error> {
+    let slug = &args.slug;
+    if slug.is_empty() || !slug.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') || slug.starts_with('-') {
+        return Err(Error::validation(format!("'{slug}' is not a slug: use lowercase letters, digits and '-', e.g. my-webhook")));
+    }
+    let templates = match args.lang {
+        Lang::Rust => RUST,
+        Lang::Js => {
+            return Err(Error::validation(
+                "--lang js is not available yet: the JavaScript SDK is still to come; use --lang rust".to_string(),
+            ))
+        }
+    };
+    let dir = args.dir.clone().unwrap_or_else(|| std::path::PathBuf::from(slug));
+    if dir.exists() && std::fs::read_dir(&dir).map(|mut d| d.next().is_some()).unwrap_or(true) {
+        return Err(Error::validation(format!("{} exists and is not empty: choose another --dir", dir.display())));
+    }
+    let sdk_dep = match &args.sdk_path {
+        Some(p) => {
+            let sdk = std::fs::canonicalize(p.join("guests/sdk")).map_err(|e| {
+                Error::validation(format!("--sdk-path {}: no guests/sdk there ({e}); give a checkout of sluice", p.display()))
+            })?;
+            format!("sluice-guest = {{ path = {:?} }}", sdk.display().to_string())
+        }
+        None => format!("sluice-guest = \"{}\"", env!("CARGO_PKG_VERSION")),
+    };
+    let name: String = slug
+        .split('-')
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            let mut c = w.chars();
+            c.next().map(|f| f.to_ascii_uppercase().to_string() + c.as_str()).unwrap_or_default()
+        })
+        .collect::<Vec<_>>()
+        .join(" ");
+    let fill = |t: &str| {
+        t.replace("{{slug}}", slug)
+            .replace("{{crate}}", slug)
+            .replace("{{crate_file}}", &slug.replace('-', "_"))
+            .replace("{{name}}", &name)
+            .replace("{{sdk_dep}}", &sdk_dep)
+    };
+    for (file, text) in templates {
+        let path = dir.join(file);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| Error::config(format!("cannot create {}: {e}", parent.display())))?;
+        }
+        std::fs::write(&path, fill(text)).map_err(|e| Error::config(format!("cannot write {}: {e}", path.display())))?;
+    }
+    Ok(dir)
+}
+
+#[derive(Args)]
 pub struct DocsArgs {
     /// A module path (or a slug in the modules directory).
     module: String,

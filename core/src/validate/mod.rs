@@ -46,7 +46,26 @@ pub fn validate_payload(
     payload: Value,
     single: bool,
 ) -> Result<Value, PayloadError> {
-    let schema = Schema::from_fields(fields);
+    Compiled::new(fields).validate(payload, single)
+}
+
+/// An action's schema, built once (at load) and used for every payload.
+#[derive(Debug, Clone)]
+pub struct Compiled(Schema);
+
+impl Compiled {
+    pub fn new(fields: &[Field]) -> Compiled {
+        Compiled(Schema::from_fields(fields))
+    }
+
+    /// [`validate_payload`] with the schema already built.
+    pub fn validate(&self, payload: Value, single: bool) -> Result<Value, PayloadError> {
+        validate_with(&self.0, payload, single)
+    }
+}
+
+fn validate_with(schema: &Schema, payload: Value, single: bool) -> Result<Value, PayloadError> {
+    let schema = schema;
     let Some(mut payload) = remove_empty_values(payload, Some(&schema), single) else {
         // A null or '' payload is removed whole; ajv then sees `undefined`.
         let problem = Problem::Type {
@@ -57,9 +76,9 @@ pub fn validate_payload(
             message: Issue::new(&schema, "", problem).message(),
         });
     };
-    arrify_fields(&mut payload, &schema);
+    arrify_fields(&mut payload, schema);
     let mut issues = Vec::new();
-    validator::validate(&schema, &mut payload, "", &mut issues);
+    validator::validate(schema, &mut payload, "", &mut issues);
     if issues.is_empty() {
         Ok(payload)
     } else {

@@ -14,17 +14,7 @@ use support::{component, root, Recorder};
 /// processes may be reading it).
 fn modules_dir() -> std::path::PathBuf {
     static DIR: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
-    DIR.get_or_init(|| {
-        let dir = root().join("target/test-modules/cli");
-        std::fs::create_dir_all(&dir).unwrap();
-        for (krate, slug) in [("sluice-toplyne", "toplyne"), ("sluice-talon-one", "talon-one")] {
-            let tmp = dir.join(format!(".{slug}.{}.tmp", std::process::id()));
-            std::fs::copy(component(krate), &tmp).unwrap();
-            std::fs::rename(&tmp, dir.join(format!("{slug}.wasm"))).unwrap();
-        }
-        dir
-    })
-    .clone()
+    DIR.get_or_init(|| support::modules_dir("cli")).clone()
 }
 
 fn sluice(args: &[&str]) -> Output {

@@ -12,7 +12,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
-use support::{component, root, Answer, Recorder, Seen};
+use support::{root, Answer, Recorder, Seen};
 
 const KEY: &str = "wk-serve-test";
 const TOPLYNE: &str = "https://api.toplyne.io";
@@ -20,17 +20,7 @@ const TALON: &str = "https://integration.talon.one";
 
 fn modules_dir() -> std::path::PathBuf {
     static DIR: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
-    DIR.get_or_init(|| {
-        let dir = root().join("target/test-modules/serve");
-        std::fs::create_dir_all(&dir).unwrap();
-        for (krate, slug) in [("sluice-toplyne", "toplyne"), ("sluice-talon-one", "talon-one")] {
-            let tmp = dir.join(format!(".{slug}.{}.tmp", std::process::id()));
-            std::fs::copy(component(krate), &tmp).unwrap();
-            std::fs::rename(&tmp, dir.join(format!("{slug}.wasm"))).unwrap();
-        }
-        dir
-    })
-    .clone()
+    DIR.get_or_init(|| support::modules_dir("serve")).clone()
 }
 
 struct Server {

@@ -198,3 +198,17 @@ pub fn hostile_variant(variant: &str) -> PathBuf {
     std::fs::rename(&tmp, &path).unwrap();
     path
 }
+
+/// A modules directory holding the freshly built shipped components under
+/// their slugs, filled once per test process (atomically: other test
+/// processes may be reading it).
+pub fn modules_dir(name: &str) -> PathBuf {
+    let dir = root().join("target/test-modules").join(name);
+    std::fs::create_dir_all(&dir).unwrap();
+    for (krate, slug) in [("sluice-toplyne", "toplyne"), ("sluice-talon-one", "talon-one")] {
+        let tmp = dir.join(format!(".{slug}.{}.tmp", std::process::id()));
+        std::fs::copy(component(krate), &tmp).unwrap();
+        std::fs::rename(&tmp, dir.join(format!("{slug}.wasm"))).unwrap();
+    }
+    dir
+}

@@ -29,11 +29,17 @@ struct Server {
     name: String,
     config: std::path::PathBuf,
     routes: Vec<String>,
+    modules: std::path::PathBuf,
 }
 
 impl Server {
     /// Writes a config (`[server]` plus `destinations`) and starts `sluice serve` on a free port.
     fn start(name: &str, destinations: &str, routes: Vec<String>) -> Server {
+        Self::start_in(name, destinations, routes, modules_dir())
+    }
+
+    /// With its own modules folder (which the test may change under it).
+    fn start_in(name: &str, destinations: &str, routes: Vec<String>, modules: std::path::PathBuf) -> Server {
         let dir = root().join("target/test-serve").join(name);
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
@@ -46,17 +52,17 @@ impl Server {
             ),
         )
         .unwrap();
-        Self::spawn(name, config, routes)
+        Self::spawn(name, config, routes, modules)
     }
 
-    fn spawn(name: &str, config: std::path::PathBuf, routes: Vec<String>) -> Server {
+    fn spawn(name: &str, config: std::path::PathBuf, routes: Vec<String>, modules: std::path::PathBuf) -> Server {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_sluice"));
         cmd.args(["serve", "--config", config.to_str().unwrap()]);
         for r in &routes {
             cmd.args(["--route", r]);
         }
         let mut child = cmd
-            .env("SLUICE_MODULES", modules_dir())
+            .env("SLUICE_MODULES", &modules)
             .env("SLUICE_CACHE_DIR", support::cache_dir())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -66,13 +72,13 @@ impl Server {
         std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
         let line: Value = serde_json::from_str(&first).unwrap_or_else(|e| panic!("serve did not start ({e}): {first:?}"));
         let addr = line["listening"].as_str().unwrap().to_string();
-        Server { child, addr, name: name.into(), config, routes }
+        Server { child, addr, name: name.into(), config, routes, modules }
     }
 
     fn restart(mut self) -> Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
-        Self::spawn(&self.name.clone(), self.config.clone(), self.routes.clone())
+        Self::spawn(&self.name.clone(), self.config.clone(), self.routes.clone(), self.modules.clone())
     }
 
     fn data_dir(&self) -> std::path::PathBuf {
@@ -450,5 +456,42 @@ fn an_api_that_times_out_is_retried() {
     api.answer(Answer::default());
     wait_for("the retried event", Duration::from_secs(60), || metric(&server.addr, "sluice_delivered_total{destination=\"talon\"}") >= 1.0);
     assert!(metric(&server.addr, "sluice_retried_total{destination=\"talon\"}") >= 1.0);
+    server.stop();
+}
+
+#[test]
+fn a_new_module_version_is_swapped_in_and_a_broken_one_refused() {
+    let _one_at_a_time = exclusive();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let api = rt.block_on(Recorder::start());
+    let modules = support::modules_dir("serve-reload");
+    let server = Server::start_in("reload", TOPLYNE_PRESETS, vec![format!("{TOPLYNE}={}", api.url())], modules.clone());
+    // Records per request: the shipped Toplyne batches ten users' events into one request.
+    let mut next = 0;
+    let mut send_ten = || {
+        let batch: Vec<Value> = (next..next + 10).map(track).collect();
+        next += 10;
+        assert_eq!(server.batch(&batch).0, 200);
+        wait_for("ten events", Duration::from_secs(20), || users_seen(&api.seen()).len() >= 10);
+        let seen = api.take();
+        seen.iter().map(|s| s.json()["events"].as_array().map_or(0, Vec::len)).max().unwrap_or(0)
+    };
+    assert_eq!(send_ten(), 10);
+    // A broken file is refused; the loaded version keeps serving.
+    let path = modules.join("toplyne.wasm");
+    std::fs::write(&path, b"not a component").unwrap();
+    std::thread::sleep(sluice::reload::POLL * 2);
+    assert_eq!(send_ten(), 10, "still the loaded version");
+    // A valid new version (Toplyne built against 0.1.0, which does not batch) is swapped in.
+    let tmp = modules.join(".toplyne.new");
+    std::fs::copy(root().join("tests/fixtures/toplyne-0.1.0.wasm"), &tmp).unwrap();
+    std::fs::rename(&tmp, &path).unwrap();
+    let started = Instant::now();
+    loop {
+        if send_ten() == 1 {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(30), "the new version was not swapped in");
+    }
     server.stop();
 }

@@ -231,3 +231,30 @@ impl Config {
 pub fn user_of(event: &Value) -> Option<String> {
     ["userId", "anonymousId"].iter().find_map(|k| event.get(*k).and_then(Value::as_str)).map(str::to_string)
 }
+
+/// The configuration in use. A module reloaded while serving swaps in a whole
+/// new `Config`; readers take the current one per event or per batch, and the
+/// generation tells the delivery loops to start new lanes.
+pub struct Live {
+    current: std::sync::RwLock<std::sync::Arc<Config>>,
+    generation: std::sync::atomic::AtomicU64,
+}
+
+impl Live {
+    pub fn new(config: Config) -> Live {
+        Live { current: std::sync::RwLock::new(std::sync::Arc::new(config)), generation: Default::default() }
+    }
+
+    pub fn get(&self) -> std::sync::Arc<Config> {
+        self.current.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    pub fn generation(&self) -> u64 {
+        self.generation.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    pub fn swap(&self, config: Config) {
+        *self.current.write().unwrap_or_else(|p| p.into_inner()) = std::sync::Arc::new(config);
+        self.generation.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+    }
+}

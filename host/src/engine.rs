@@ -217,6 +217,16 @@ impl Runtime {
         Ok(module)
     }
 
+    /// Compiles `path` again (a new version of the file) and makes it the
+    /// module later loads of that path get; modules already handed out stay
+    /// as they are.
+    pub async fn reload(&self, path: &Path) -> Result<Arc<Module>> {
+        let key = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        let module = self.compile_and_describe(path).await?;
+        self.loaded.lock().unwrap_or_else(|p| p.into_inner()).insert(key, module.clone());
+        Ok(module)
+    }
+
     async fn compile_and_describe(&self, path: &Path) -> Result<Arc<Module>> {
         let shown = path.display();
         let bytes = crate::files::read(path).map_err(|e| Error::config(format!("cannot read module {shown}: {e}")))?;
@@ -265,7 +275,10 @@ impl Runtime {
         };
         let component = match wasmtime::component::Component::new(&self.engine, &bytes) {
             Ok(c) => c,
-            Err(e) => return (None, vec![format!("component: not a valid WebAssembly component: {e:#}")]),
+            Err(e) => {
+                let why = format!("{e:#}").split_whitespace().collect::<Vec<_>>().join(" ");
+                return (None, vec![format!("component: not a valid WebAssembly component: {why}")]);
+            }
         };
         let unknown: Vec<String> = component
             .component_type()

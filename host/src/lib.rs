@@ -21,6 +21,7 @@ pub mod metrics;
 pub mod limits;
 pub mod modules;
 pub mod printable;
+pub mod reload;
 pub mod secrets;
 pub mod store;
 pub mod tracking;

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use clap::Args;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
-use sluice::config::Config;
+use sluice::config::{Config, Live};
 use sluice::delivery::{self, retry, service::Service};
 use sluice::error::{Error, Result};
 use sluice::metrics::Metrics;
@@ -114,7 +114,8 @@ async fn run(cli: &Cli, args: &ReplayArgs) -> Result<()> {
     let since = time_arg("since", &args.since)?;
     let until = time_arg("until", &args.until)?;
     let runtime = Arc::new(cli.runtime(&args.flags, 512)?);
-    let config = Arc::new(Config::load(&args.config, &runtime, &cli.modules).await?);
+    let live = Arc::new(Live::new(Config::load(&args.config, &runtime, &cli.modules).await?));
+    let config = live.get();
     if let Some(d) = &args.destination {
         if !config.instances.iter().any(|i| &i.name == d) {
             let names: Vec<&str> = config.instances.iter().map(|i| i.name.as_str()).collect();
@@ -142,7 +143,7 @@ async fn run(cli: &Cli, args: &ReplayArgs) -> Result<()> {
         let service = Arc::new(Service {
             store: store.clone(),
             runtime: runtime.clone(),
-            config: config.clone(),
+            config: live.clone(),
             metrics: Arc::new(Metrics::new()),
             retry: retry::Policy { max_age: server.map_or(retry::Policy::default().max_age, |s| s.max_age), ..Default::default() },
             lanes: delivery::Options { concurrency: server.map_or(64, |s| s.concurrency), ..Default::default() },

@@ -9,7 +9,7 @@ use std::time::Duration;
 use clap::{Args, Subcommand};
 use hyper_util::rt::TokioIo;
 use serde_json::json;
-use sluice::config::{Config, Server};
+use sluice::config::{Config, Live, Server};
 use sluice::delivery::{self, retry, service::Service};
 use sluice::error::{Error, Result};
 use sluice::metrics::Metrics;
@@ -53,20 +53,23 @@ fn server_of(config: &Config) -> Result<&Server> {
 
 async fn run(cli: &Cli, args: &ServeArgs) -> Result<()> {
     let runtime = Arc::new(cli.runtime(&args.flags, 512)?);
-    let config = Arc::new(Config::load(&args.config, &runtime, &cli.modules).await?);
+    let config = Config::load(&args.config, &runtime, &cli.modules).await?;
     let server = server_of(&config)?;
     let data_dir = args.data_dir.clone().unwrap_or_else(|| server.data_dir.clone());
     let listen = args.listen.clone().unwrap_or_else(|| server.listen.clone());
     let store: Arc<dyn Store> = Arc::new(Sqlite::open(&data_dir, true).map_err(|e| Error::config(e.to_string()))?);
+    let (write_keys, dedup_window, max_age, concurrency) =
+        (server.write_keys.clone(), server.dedup_window, server.max_age, server.concurrency);
+    let config = Arc::new(Live::new(config));
     let metrics = Arc::new(Metrics::new());
     let wake = Arc::new(Notify::new());
 
     let ingest = Arc::new(Ingest {
         store: store.clone(),
         config: config.clone(),
-        write_keys: server.write_keys.clone(),
+        write_keys,
         metrics: metrics.clone(),
-        dedup_window_ms: server.dedup_window.as_millis() as i64,
+        dedup_window_ms: dedup_window.as_millis() as i64,
         wake: wake.clone(),
     });
     let service = Arc::new(Service {
@@ -74,8 +77,8 @@ async fn run(cli: &Cli, args: &ServeArgs) -> Result<()> {
         runtime: runtime.clone(),
         config: config.clone(),
         metrics: metrics.clone(),
-        retry: retry::Policy { max_age: server.max_age, ..Default::default() },
-        lanes: delivery::Options { concurrency: server.concurrency, ..Default::default() },
+        retry: retry::Policy { max_age, ..Default::default() },
+        lanes: delivery::Options { concurrency, ..Default::default() },
         wake,
     });
 
@@ -86,7 +89,14 @@ async fn run(cli: &Cli, args: &ServeArgs) -> Result<()> {
     let (stop_tx, stop_rx) = watch::channel(false);
     let delivering = tokio::spawn(service.run(stop_rx.clone(), Duration::from_secs(15)));
     let budgets = tokio::spawn(watch_budgets(config.clone(), metrics.clone(), stop_rx.clone()));
-    let pruning = tokio::spawn(forget_old_ids(store.clone(), server.dedup_window, stop_rx.clone()));
+    let pruning = tokio::spawn(forget_old_ids(store.clone(), dedup_window, stop_rx.clone()));
+    let reloading = tokio::spawn(sluice::reload::watch(
+        runtime.clone(),
+        config.clone(),
+        args.config.clone(),
+        cli.modules.clone(),
+        stop_rx.clone(),
+    ));
     let accepting = tokio::spawn(accept(listener, ingest, stop_rx));
     eprintln!("sluice serve: listening on http://{addr}, data in {}", data_dir.display());
     println!("{}", json!({"listening": addr, "data_dir": data_dir}));
@@ -98,6 +108,7 @@ async fn run(cli: &Cli, args: &ServeArgs) -> Result<()> {
     let _ = delivering.await;
     let _ = budgets.await;
     let _ = pruning.await;
+    let _ = reloading.await;
     eprintln!("sluice serve: stopped");
     Ok(())
 }
@@ -156,9 +167,9 @@ async fn forget_old_ids(store: Arc<dyn Store>, window: Duration, mut stop: watch
 }
 
 /// Budget waits per client, sampled for `/metrics`.
-async fn watch_budgets(config: Arc<Config>, metrics: Arc<Metrics>, mut stop: watch::Receiver<bool>) {
+async fn watch_budgets(config: Arc<Live>, metrics: Arc<Metrics>, mut stop: watch::Receiver<bool>) {
     loop {
-        for inst in &config.instances {
+        for inst in &config.get().instances {
             metrics.budget_waiting.with_label_values(&[inst.name.as_str()]).set(inst.client.budget_waiting() as i64);
         }
         tokio::select! {

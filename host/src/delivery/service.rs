@@ -19,7 +19,7 @@ use tokio::sync::{mpsc, watch, Notify};
 
 use super::retry::{self, Verdict};
 use super::{Done, Job as LaneJob, Lane, Options};
-use crate::config::Config;
+use crate::config::Live;
 use crate::engine::Runtime;
 use crate::metrics::Metrics;
 use crate::store::Store;
@@ -35,7 +35,8 @@ pub struct Tag {
 pub struct Service {
     pub store: Arc<dyn Store>,
     pub runtime: Arc<Runtime>,
-    pub config: Arc<Config>,
+    /// The configuration in use; a hot reload swaps it.
+    pub config: Arc<Live>,
     pub metrics: Arc<Metrics>,
     pub retry: retry::Policy,
     pub lanes: Options,
@@ -53,7 +54,7 @@ impl Service {
     /// queued for the next start.
     pub async fn run(self: Arc<Self>, stop: watch::Receiver<bool>, grace: Duration) {
         let mut loops = Vec::new();
-        for n in 0..self.config.instances.len() {
+        for n in 0..self.config.get().instances.len() {
             loops.push(tokio::spawn(self.clone().destination(n, stop.clone(), grace)));
         }
         for l in loops {
@@ -83,17 +84,27 @@ impl Service {
     }
 
     async fn destination(self: Arc<Self>, n: usize, mut stop: watch::Receiver<bool>, grace: Duration) {
-        let inst = &self.config.instances[n];
+        let config = self.config.get();
+        let inst = &config.instances[n];
         let name = inst.name.clone();
         let (done_tx, done_rx) = mpsc::unbounded_channel::<Done<Tag>>();
-        let lane = Lane::start(self.runtime.clone(), inst.client.clone(), self.lanes, done_tx);
+        let mut generation = self.config.generation();
+        let mut lane = Lane::start(self.runtime.clone(), inst.client.clone(), self.lanes, done_tx.clone());
         let biggest_batch = inst.routes.iter().filter_map(|r| r.action.batch).map(|b| b.max_events as usize).max().unwrap_or(1);
         let capacity = self.lanes.concurrency.max(1) * biggest_batch;
+        drop(config);
         let in_flight: Arc<Mutex<HashSet<i64>>> = Arc::default();
         let freed = Arc::new(Notify::new());
         let recorder = tokio::spawn(self.clone().record(name.clone(), done_rx, in_flight.clone(), freed.clone()));
 
         while !*stop.borrow() {
+            if self.config.generation() != generation {
+                // A module was reloaded: new work goes through a lane on the new
+                // version; the old lane finishes what it holds on the old one.
+                generation = self.config.generation();
+                let client = self.config.get().instances[n].client.clone();
+                lane = Lane::start(self.runtime.clone(), client, self.lanes, done_tx.clone());
+            }
             let taken = in_flight.lock().unwrap_or_else(|p| p.into_inner()).clone();
             let free = capacity.saturating_sub(taken.len());
             let mut got = 0;
@@ -135,6 +146,7 @@ impl Service {
             }
         }
         drop(lane);
+        drop(done_tx);
         if tokio::time::timeout(grace, recorder).await.is_err() {
             tracing::warn!(destination = %name, "in-flight deliveries did not finish within {grace:?}; they stay queued");
         }

@@ -26,7 +26,7 @@ use hyper::body::Incoming;
 use hyper::{Method, Request, Response, StatusCode};
 use serde_json::{json, Value};
 
-use crate::config::{user_of, Config};
+use crate::config::{user_of, Config, Live};
 use crate::metrics::Metrics;
 use crate::secrets::Secret;
 use crate::store::{Lane, NewDead, NewJob, NewMessage, Store};
@@ -34,7 +34,8 @@ use crate::store::{Lane, NewDead, NewJob, NewMessage, Store};
 /// Everything a request handler needs.
 pub struct Ingest {
     pub store: Arc<dyn Store>,
-    pub config: Arc<Config>,
+    /// The configuration in use; a hot reload swaps it.
+    pub config: Arc<Live>,
     pub write_keys: Vec<Secret>,
     pub metrics: Arc<Metrics>,
     pub dedup_window_ms: i64,
@@ -189,7 +190,8 @@ async fn track(ingest: &Arc<Ingest>, implied: Option<&'static str>, req: Request
         Err(r) => return fail(r.code, StatusCode::BAD_REQUEST, r.message),
     };
     m.received.inc_by(messages.len() as u64);
-    let stored: Vec<NewMessage> = messages.iter().map(|msg| plan(&ingest.config, msg, Lane::Live)).collect();
+    let config = ingest.config.get();
+    let stored: Vec<NewMessage> = messages.iter().map(|msg| plan(&config, msg, Lane::Live)).collect();
     let (store, window) = (ingest.store.clone(), ingest.dedup_window_ms);
     let now_ms = received_at.timestamp_millis();
     match tokio::task::spawn_blocking(move || store.accept(stored, now_ms, window, None)).await {

@@ -27,6 +27,8 @@ demo: build
 # Every test: unit tests (core, host, guests' pure code) and the integration tests in tests/.
 test: guests
     cargo test --workspace
+    # The guest SDK must be publishable on its own (it ships its WIT).
+    cargo package -p sluice-guest --allow-dirty --quiet
 
 # The reference conformance suite (needs ../shared).
 conformance: build

@@ -503,3 +503,18 @@ async fn talon_ones_deployment_must_be_a_talon_one_origin() {
     assert!(err.message.contains("setting 'deployment' is https://evil.example"), "{}", err.message);
     rt.client(module.clone(), &split("https://acme.europe-west1.talon.one")).expect("a Talon.One deployment");
 }
+
+#[tokio::test]
+async fn a_signing_binding_sends_an_hmac_of_the_body_never_the_key() {
+    let (rt, server) = setup().await;
+    let module = rt.load_path(&hostile_variant("signed")).await.expect("load");
+    let settings = Settings::split(&module.description, &json!({"apiKey": SECRET})).unwrap();
+    let call = rt.perform(&rt.client(module, &settings).expect("client"), "ok", &json!({})).await;
+    call.result.expect("sent");
+    let seen = server.take();
+    let body = &seen[0].body;
+    let expected = sluice::egress::sign(SECRET.as_bytes(), body, "sha256={signature}", sluice_core::SignatureEncoding::Hex);
+    assert_eq!(seen[0].header("x-signature"), Some(expected.as_str()));
+    assert!(seen[0].header("authorization").is_none());
+    assert!(!format!("{:?}", seen[0].headers).contains(SECRET));
+}

@@ -208,6 +208,18 @@ const CONSTRAINED: Destination = Destination {
     ..BASE
 };
 
+/// Signs instead of sending the key: `x-signature: sha256=<hex HMAC of the body>`.
+const SIGNED: Destination = Destination {
+    auth: &[AuthBinding {
+        secret: "apiKey",
+        header: "x-signature",
+        format: "sha256={signature}",
+        hosts: &[API],
+        sign: Some(SignatureEncoding::Hex),
+    }],
+    ..BASE
+};
+
 struct Hostile;
 
 impl sluice_guest::__export::Guest for Hostile {
@@ -220,6 +232,7 @@ impl sluice_guest::__export::Guest for Hostile {
             "dup-preset" => &DUP_PRESET,
             "escapes" => &ESCAPES,
             "constrained" => &CONSTRAINED,
+            "signed" => &SIGNED,
             _ => &HOSTILE,
         };
         sluice_guest::__export::describe(d)

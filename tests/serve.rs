@@ -40,6 +40,11 @@ impl Server {
 
     /// With its own modules folder (which the test may change under it).
     fn start_in(name: &str, destinations: &str, routes: Vec<String>, modules: std::path::PathBuf) -> Server {
+        Self::start_with(name, "", destinations, routes, modules)
+    }
+
+    /// With more `[server]` lines (a shared store, say).
+    fn start_with(name: &str, server: &str, destinations: &str, routes: Vec<String>, modules: std::path::PathBuf) -> Server {
         let dir = root().join("target/test-serve").join(name);
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
@@ -47,7 +52,7 @@ impl Server {
         std::fs::write(
             &config,
             format!(
-                "[server]\nlisten = \"127.0.0.1:0\"\ndata_dir = \"{}\"\nwrite_keys = [\"{KEY}\"]\nconcurrency = 8\n\n{destinations}",
+                "[server]\nlisten = \"127.0.0.1:0\"\ndata_dir = \"{}\"\nwrite_keys = [\"{KEY}\"]\nconcurrency = 8\n{server}\n\n{destinations}",
                 dir.join("data").display()
             ),
         )
@@ -494,4 +499,59 @@ fn a_new_module_version_is_swapped_in_and_a_broken_one_refused() {
         assert!(started.elapsed() < Duration::from_secs(30), "the new version was not swapped in");
     }
     server.stop();
+}
+
+// ---- Several processes on one Postgres ----
+
+#[test]
+fn two_processes_starting_at_once_on_an_empty_database_both_come_up() {
+    let _one_at_a_time = exclusive();
+    let Some(pg) = support::Pg::start("start") else { return };
+    let store = format!("store = \"{}\"", pg.url);
+    let (a, b) = std::thread::scope(|s| {
+        let a = s.spawn(|| Server::start_with("pg-start-a", &store, TOPLYNE_PRESETS, vec![], modules_dir()));
+        let b = s.spawn(|| Server::start_with("pg-start-b", &store, TOPLYNE_PRESETS, vec![], modules_dir()));
+        (a.join().unwrap(), b.join().unwrap())
+    });
+    assert_eq!(get(&a.addr, "/healthz").0, 200);
+    assert_eq!(get(&b.addr, "/healthz").0, 200);
+}
+
+#[test]
+fn two_processes_share_the_work_and_a_kill_9_loses_nothing() {
+    let _one_at_a_time = exclusive();
+    let Some(pg) = support::Pg::start("share") else { return };
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let api = rt.block_on(Recorder::start());
+    api.answer(Answer { delay: Duration::from_millis(100), ..Answer::default() });
+    let store = format!("store = \"{}\"\nlease_seconds = 3", pg.url);
+    let routes = vec![format!("{TOPLYNE}={}", api.url())];
+    let a = Server::start_with("pg-share-a", &store, TOPLYNE_PRESETS, routes.clone(), modules_dir());
+    let b = Server::start_with("pg-share-b", &store, TOPLYNE_PRESETS, routes, modules_dir());
+    let total = 20_000;
+    // Posted to both; each acknowledged batch is in the shared store.
+    for (n, chunk) in (0..total).collect::<Vec<_>>().chunks(2_500).enumerate() {
+        let batch: Vec<Value> = chunk.iter().map(|&i| track(i)).collect();
+        let server = if n % 2 == 0 { &a } else { &b };
+        assert_eq!(server.batch(&batch).0, 200);
+    }
+    // A posted again to the other process is a duplicate there too (shared dedup).
+    assert_eq!(b.batch(&[track(0)]).0, 200);
+    wait_for("the first deliveries", Duration::from_secs(20), || !api.seen().is_empty());
+    let mut a = a;
+    let _ = a.child.kill();
+    let _ = a.child.wait();
+    let before = users_seen(&api.seen()).len();
+    assert!(before < total, "killed while delivering ({before} delivered)");
+    wait_for("all 20,000 events via the surviving process", Duration::from_secs(180), || users_seen(&api.seen()).len() >= total);
+    let users = users_seen(&api.seen());
+    let duplicates: usize = users.values().map(|n| n - 1).sum();
+    assert_eq!(users.len(), total, "none missing");
+    assert!(duplicates < total / 10, "{duplicates} delivered twice");
+    eprintln!("two processes, one killed: {before} delivered before the kill, {duplicates} twice");
+    // The dead letters of the shared store, read by another process.
+    let dlq = Command::new(env!("CARGO_BIN_EXE_sluice")).args(["dlq", "list", "--store", &pg.url]).output().unwrap();
+    assert!(dlq.status.success(), "{}", String::from_utf8_lossy(&dlq.stderr));
+    assert!(dlq.stdout.is_empty());
+    b.stop();
 }

@@ -40,6 +40,10 @@ struct ServerFile {
     dedup_window_hours: Option<f64>,
     max_age_hours: Option<f64>,
     concurrency: Option<usize>,
+    /// `postgres://USER@HOST:PORT/DB` to share the queue between processes.
+    store: Option<String>,
+    /// How long a process may hold claimed work before another takes it (Postgres).
+    lease_seconds: Option<u64>,
 }
 
 /// The `[server]` table, resolved.
@@ -51,6 +55,8 @@ pub struct Server {
     pub dedup_window: std::time::Duration,
     pub max_age: std::time::Duration,
     pub concurrency: usize,
+    pub store: Option<String>,
+    pub lease: std::time::Duration,
 }
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8787";
@@ -82,6 +88,8 @@ impl ServerFile {
             dedup_window: hours("dedup_window_hours", self.dedup_window_hours, 24.0)?,
             max_age: hours("max_age_hours", self.max_age_hours, 4.0)?,
             concurrency: self.concurrency.unwrap_or(64).max(1),
+            store: self.store,
+            lease: std::time::Duration::from_secs(self.lease_seconds.unwrap_or(60).max(1)),
         })
     }
 }

@@ -212,3 +212,72 @@ pub fn modules_dir(name: &str) -> PathBuf {
     }
     dir
 }
+
+/// A throwaway Postgres for the tests: `initdb` into a temp dir and `pg_ctl`
+/// on a free loopback port (as `nobody` when the tests run as root, since
+/// Postgres refuses root). Stopped when dropped.
+pub struct Pg {
+    dir: PathBuf,
+    data: PathBuf,
+    bin: PathBuf,
+    pub url: String,
+}
+
+impl Pg {
+    /// `None` (with the reason on stderr) only if no Postgres binaries exist.
+    pub fn start(name: &str) -> Option<Pg> {
+        let bin = ["/usr/local/bin", "/usr/lib/postgresql/17/bin", "/usr/lib/postgresql/16/bin", "/usr/lib/postgresql/15/bin"]
+            .iter()
+            .map(PathBuf::from)
+            .find(|d| d.join("initdb").exists() && d.join("pg_ctl").exists());
+        let Some(bin) = bin else {
+            eprintln!("SKIPPED: no Postgres binaries (initdb, pg_ctl) found; .ci/run installs them");
+            return None;
+        };
+        let dir = std::env::temp_dir().join(format!("sluice-pg-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let data = dir.join("data");
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let root = unsafe_geteuid() == 0;
+        if root {
+            let ok = std::process::Command::new("chown").args(["-R", "nobody", dir.to_str().unwrap()]).status().unwrap().success();
+            assert!(ok, "chown the Postgres folder to nobody");
+        }
+        let run = |program: &Path, args: &[&str]| {
+            let mut cmd = if root {
+                let mut c = std::process::Command::new("runuser");
+                c.args(["-u", "nobody", "--"]).arg(program);
+                c
+            } else {
+                std::process::Command::new(program)
+            };
+            let out = cmd.args(args).output().expect("run a Postgres binary");
+            assert!(out.status.success(), "{} {args:?}: {}", program.display(), String::from_utf8_lossy(&out.stderr));
+        };
+        run(&bin.join("initdb"), &["-D", data.to_str().unwrap(), "-A", "trust", "-U", "sluice", "--no-sync"]);
+        let opts = format!("-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=100", dir.display());
+        run(&bin.join("pg_ctl"), &["-D", data.to_str().unwrap(), "-o", &opts, "-l", dir.join("log").to_str().unwrap(), "-w", "start"]);
+        Some(Pg { url: format!("postgres://sluice@127.0.0.1:{port}/postgres"), dir, data, bin })
+    }
+}
+
+fn unsafe_geteuid() -> u32 {
+    std::process::Command::new("id").arg("-u").output().ok().and_then(|o| String::from_utf8_lossy(&o.stdout).trim().parse().ok()).unwrap_or(1)
+}
+
+impl Drop for Pg {
+    fn drop(&mut self) {
+        let root = unsafe_geteuid() == 0;
+        let pg_ctl = self.bin.join("pg_ctl");
+        let mut cmd = if root {
+            let mut c = std::process::Command::new("runuser");
+            c.args(["-u", "nobody", "--"]).arg(&pg_ctl);
+            c
+        } else {
+            std::process::Command::new(&pg_ctl)
+        };
+        let _ = cmd.args(["-D", self.data.to_str().unwrap(), "-m", "immediate", "stop"]).output();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}

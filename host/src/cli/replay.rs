@@ -128,14 +128,31 @@ async fn run(cli: &Cli, args: &ReplayArgs) -> Result<()> {
         .clone()
         .or_else(|| server.map(|s| s.data_dir.clone()))
         .unwrap_or_else(|| sluice::config::DEFAULT_DATA_DIR.into());
-    let served = Sqlite::is_locked(&data_dir);
-    let store: Arc<dyn Store> = Arc::new(Sqlite::open(&data_dir, !served).map_err(|e| Error::config(e.to_string()))?);
+    // With SQLite, a running server holds the data directory and delivers what
+    // replay queues. With Postgres, replay joins the processes sharing the
+    // queue: it claims work like any of them until its own lane is empty.
+    let store_url = server.and_then(|s| s.store.clone());
+    let served = store_url.is_none() && Sqlite::is_locked(&data_dir);
+    let (url, dir, lease) = (store_url.clone(), data_dir.clone(), server.map_or(std::time::Duration::from_secs(60), |s| s.lease));
+    let store: Arc<dyn Store> = tokio::task::spawn_blocking(move || sluice::store::open(url.as_deref(), &dir, !served, lease))
+        .await
+        .map_err(|e| Error::config(format!("the store task failed: {e}")))?
+        .map_err(|e| Error::config(e.to_string()))?;
 
     // The checkpoint names this replay: its file and filters.
     let mut h = Sha256::new();
     h.update(format!("{}|{:?}|{:?}|{:?}", args.events, args.since, args.until, args.destination));
     let name = format!("replay:{}", &hex::encode(h.finalize())[..16]);
-    let resume = if args.events == "-" { 0 } else { store.checkpoint(&name).map_err(|e| Error::config(e.to_string()))?.unwrap_or(0) };
+    let resume = if args.events == "-" {
+        0
+    } else {
+        let (s, n) = (store.clone(), name.clone());
+        tokio::task::spawn_blocking(move || s.checkpoint(&n))
+            .await
+            .map_err(|e| Error::config(format!("the store task failed: {e}")))?
+            .map_err(|e| Error::config(e.to_string()))?
+            .unwrap_or(0)
+    };
 
     // Deliver alongside reading, unless a server does it.
     let (stop_tx, stop_rx) = watch::channel(false);

@@ -13,7 +13,7 @@ use sluice::config::{Config, Live, Server};
 use sluice::delivery::{self, retry, service::Service};
 use sluice::error::{Error, Result};
 use sluice::metrics::Metrics;
-use sluice::store::{sqlite::Sqlite, Store};
+use sluice::store::Store;
 use sluice::tracking::{self, Ingest};
 use tokio::sync::{watch, Notify};
 
@@ -30,6 +30,9 @@ pub struct ServeArgs {
     /// Where the queue lives (default: [server] data_dir, else ./sluice-data).
     #[arg(long)]
     data_dir: Option<PathBuf>,
+    /// A shared store, postgres://USER@HOST:PORT/DB (default: [server] store, else SQLite in the data dir).
+    #[arg(long)]
+    store: Option<String>,
     #[command(flatten)]
     flags: RunFlags,
 }
@@ -57,7 +60,13 @@ async fn run(cli: &Cli, args: &ServeArgs) -> Result<()> {
     let server = server_of(&config)?;
     let data_dir = args.data_dir.clone().unwrap_or_else(|| server.data_dir.clone());
     let listen = args.listen.clone().unwrap_or_else(|| server.listen.clone());
-    let store: Arc<dyn Store> = Arc::new(Sqlite::open(&data_dir, true).map_err(|e| Error::config(e.to_string()))?);
+    let store_url = args.store.clone().or_else(|| server.store.clone());
+    // The Postgres client blocks (it drives its own runtime): open it off the async workers.
+    let (url, dir, lease) = (store_url.clone(), data_dir.clone(), server.lease);
+    let store = tokio::task::spawn_blocking(move || sluice::store::open(url.as_deref(), &dir, true, lease))
+        .await
+        .map_err(|e| Error::config(format!("the store task failed: {e}")))?
+        .map_err(|e| Error::config(e.to_string()))?;
     let (write_keys, dedup_window, max_age, concurrency) =
         (server.write_keys.clone(), server.dedup_window, server.max_age, server.concurrency);
     let config = Arc::new(Live::new(config));
@@ -98,7 +107,10 @@ async fn run(cli: &Cli, args: &ServeArgs) -> Result<()> {
         stop_rx.clone(),
     ));
     let accepting = tokio::spawn(accept(listener, ingest, stop_rx));
-    eprintln!("sluice serve: listening on http://{addr}, data in {}", data_dir.display());
+    match &store_url {
+        Some(_) => eprintln!("sluice serve: listening on http://{addr}, queue in Postgres"),
+        None => eprintln!("sluice serve: listening on http://{addr}, data in {}", data_dir.display()),
+    }
     println!("{}", json!({"listening": addr, "data_dir": data_dir}));
 
     shutdown_signal().await;
@@ -184,9 +196,12 @@ pub struct DlqArgs {
     /// The data directory (default: --config's [server] data_dir, else ./sluice-data).
     #[arg(long, global = true)]
     data_dir: Option<PathBuf>,
-    /// A configuration to take the data directory from.
+    /// A configuration to take the data directory (or [server] store) from.
     #[arg(long, global = true)]
     config: Option<PathBuf>,
+    /// A shared store, postgres://USER@HOST:PORT/DB.
+    #[arg(long, global = true)]
+    store: Option<String>,
     #[command(subcommand)]
     command: DlqCommand,
 }
@@ -212,34 +227,39 @@ enum DlqCommand {
     },
 }
 
-/// The data directory without loading modules: `--data-dir`, else the config's `[server]`.
-fn data_dir_of(args: &DlqArgs) -> Result<PathBuf> {
-    if let Some(d) = &args.data_dir {
-        return Ok(d.clone());
-    }
-    let Some(path) = &args.config else { return Ok(sluice::config::DEFAULT_DATA_DIR.into()) };
-    let text = sluice::files::read_to_string(path).map_err(|e| Error::config(format!("cannot read {}: {e}", path.display())))?;
-    let table: toml::Table = toml::from_str(&text).map_err(|e| Error::config(format!("{}: {}", path.display(), e.message())))?;
-    Ok(table
-        .get("server")
-        .and_then(|s| s.get("data_dir"))
-        .and_then(|d| d.as_str())
-        .map_or_else(|| sluice::config::DEFAULT_DATA_DIR.into(), PathBuf::from))
+/// The store without loading modules: `--store`, else `--data-dir`, else the
+/// config's `[server]` (its `store`, else its `data_dir`).
+fn store_of(args: &DlqArgs) -> Result<(Option<String>, PathBuf)> {
+    let server = match &args.config {
+        None => None,
+        Some(path) => {
+            let text = sluice::files::read_to_string(path).map_err(|e| Error::config(format!("cannot read {}: {e}", path.display())))?;
+            let table: toml::Table = toml::from_str(&text).map_err(|e| Error::config(format!("{}: {}", path.display(), e.message())))?;
+            table.get("server").cloned()
+        }
+    };
+    let field = |k: &str| server.as_ref().and_then(|s| s.get(k)).and_then(|v| v.as_str()).map(str::to_string);
+    let url = args.store.clone().or_else(|| if args.data_dir.is_some() { None } else { field("store") });
+    let dir = args.data_dir.clone().or_else(|| field("data_dir").map(PathBuf::from)).unwrap_or_else(|| sluice::config::DEFAULT_DATA_DIR.into());
+    Ok((url, dir))
 }
 
 pub async fn dlq(_cli: &Cli, args: &DlqArgs) -> i32 {
-    match run_dlq(args) {
+    // The stores block (Postgres drives its own runtime): run on a plain thread.
+    let result = std::thread::scope(|s| s.spawn(|| run_dlq(args)).join())
+        .unwrap_or_else(|_| Err(Error::config("the dead-letter command failed")));
+    match result {
         Ok(code) => code,
         Err(e) => output::error(true, &e),
     }
 }
 
 fn run_dlq(args: &DlqArgs) -> Result<i32> {
-    let dir = data_dir_of(args)?;
-    if !dir.join("sluice.db").exists() {
-        return Err(Error::config(format!("{} holds no sluice queue (no sluice.db): give --data-dir or --config", dir.display())));
+    let (url, dir) = store_of(args)?;
+    if url.is_none() && !dir.join("sluice.db").exists() {
+        return Err(Error::config(format!("{} holds no sluice queue (no sluice.db): give --data-dir, --store or --config", dir.display())));
     }
-    let store = Sqlite::open(&dir, false).map_err(|e| Error::config(e.to_string()))?;
+    let store = sluice::store::open(url.as_deref(), &dir, false, Duration::from_secs(60)).map_err(|e| Error::config(e.to_string()))?;
     let fail = |e: sluice::store::StoreError| Error::config(e.to_string());
     match &args.command {
         DlqCommand::List { destination, limit } => {

@@ -12,6 +12,7 @@
 //! directory; the [`Store`] trait is what a shared engine (Postgres) will
 //! implement for several processes.
 
+pub mod pg;
 pub mod sqlite;
 
 use serde::Serialize;
@@ -101,6 +102,19 @@ pub type Result<T> = std::result::Result<T, StoreError>;
 #[derive(Debug, thiserror::Error)]
 #[error("the store failed: {0}")]
 pub struct StoreError(pub String);
+
+/// Opens the store `[server] store` / `--store` names: a `postgres://` URL is
+/// the shared engine; nothing means SQLite in `data_dir` (with the data
+/// directory's lock when `exclusive`).
+pub fn open(url: Option<&str>, data_dir: &std::path::Path, exclusive: bool, lease: std::time::Duration) -> Result<std::sync::Arc<dyn Store>> {
+    match url {
+        Some(u) if u.starts_with("postgres://") || u.starts_with("postgresql://") => {
+            Ok(std::sync::Arc::new(pg::Postgres::open(u, 4, lease)?))
+        }
+        Some(u) => Err(StoreError(format!("'{u}' is not a store URL: use postgres://USER@HOST:PORT/DB, or leave it out for SQLite"))),
+        None => Ok(std::sync::Arc::new(sqlite::Sqlite::open(data_dir, exclusive)?)),
+    }
+}
 
 impl From<rusqlite::Error> for StoreError {
     fn from(e: rusqlite::Error) -> Self {

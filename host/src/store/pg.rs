@@ -1,0 +1,335 @@
+//! The shared store: Postgres, for several `sluice serve` processes on one
+//! or many machines.
+//!
+//! - The schema is created and migrated by sluice at start, in versioned
+//!   steps, under a transaction-scoped advisory lock: two processes starting
+//!   at once both come up, and each migration runs once.
+//! - Work is shared by claiming: a process takes due jobs with
+//!   `FOR UPDATE SKIP LOCKED` and stamps them with a lease. While the lease
+//!   runs, no other process takes them; a process that dies (kill -9, a lost
+//!   machine) loses its leases when they expire and another delivers that
+//!   work. A job is only claimable while it is the oldest queued job of its
+//!   user at its destination, so one user's order holds across processes.
+//! - Dedup by `messageId` is one table, shared.
+//! - Delivered jobs are deleted; the store holds what is queued, the dead
+//!   letters and the dedup window.
+//!
+//! Each call uses one connection from a small mutex-guarded set; calls block
+//! and run off the async workers (see [`Store`]).
+
+use std::collections::HashSet;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use postgres::{Client, NoTls};
+
+use super::{Accepted, Counts, DeadLetter, Job, Lane, NewMessage, Result, Store, StoreError};
+
+/// Versioned migrations; each runs once, in order.
+const MIGRATIONS: &[&str] = &["
+CREATE TABLE jobs (
+    id BIGSERIAL PRIMARY KEY,
+    destination TEXT NOT NULL,
+    action TEXT NOT NULL,
+    user_key TEXT,
+    payload TEXT NOT NULL,
+    lane SMALLINT NOT NULL DEFAULT 0,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    queued_at BIGINT NOT NULL,
+    next_at BIGINT NOT NULL,
+    lease_until BIGINT NOT NULL DEFAULT 0,
+    owner TEXT,
+    last_error TEXT
+);
+CREATE INDEX jobs_due ON jobs (destination, lane, next_at, id);
+CREATE INDEX jobs_user ON jobs (destination, user_key, id);
+CREATE TABLE dead (
+    id BIGSERIAL PRIMARY KEY,
+    destination TEXT NOT NULL,
+    action TEXT NOT NULL,
+    user_key TEXT,
+    payload TEXT NOT NULL,
+    attempts INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    error TEXT NOT NULL,
+    status INTEGER,
+    failed_at BIGINT NOT NULL
+);
+CREATE TABLE seen (message_id TEXT PRIMARY KEY, at BIGINT NOT NULL);
+CREATE INDEX seen_at ON seen (at);
+CREATE TABLE checkpoints (name TEXT PRIMARY KEY, position BIGINT NOT NULL);
+"];
+
+/// An arbitrary constant naming sluice's migration lock.
+const MIGRATION_LOCK: i64 = 0x736c_7569_6365;
+
+pub struct Postgres {
+    conns: Vec<Mutex<Client>>,
+    next: std::sync::atomic::AtomicUsize,
+    /// This process, as the owner of its leases.
+    owner: String,
+    lease: Duration,
+}
+
+fn pg(e: postgres::Error) -> StoreError {
+    StoreError(e.to_string())
+}
+
+impl Postgres {
+    /// Connects (`postgres://user@host:port/db`; the password from the URL, or
+    /// `PGPASSWORD`), migrates, and holds `connections` connections.
+    pub fn open(url: &str, connections: usize, lease: Duration) -> Result<Postgres> {
+        let mut conns = Vec::new();
+        for _ in 0..connections.max(1) {
+            let mut config: postgres::Config = url.parse().map_err(|e: postgres::Error| StoreError(format!("the store URL: {e}")))?;
+            if let Ok(pw) = std::env::var("PGPASSWORD") {
+                config.password(pw);
+            }
+            config.application_name("sluice");
+            conns.push(Mutex::new(config.connect(NoTls).map_err(|e| StoreError(format!("cannot connect to Postgres: {e}")))?));
+        }
+        let store = Postgres {
+            conns,
+            next: Default::default(),
+            owner: format!("{}:{}", hostname(), std::process::id()),
+            lease,
+        };
+        store.migrate()?;
+        Ok(store)
+    }
+
+    fn conn(&self) -> std::sync::MutexGuard<'_, Client> {
+        let n = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % self.conns.len();
+        self.conns[n].lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn migrate(&self) -> Result<()> {
+        let mut c = self.conn();
+        let mut tx = c.transaction().map_err(pg)?;
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK]).map_err(pg)?;
+        tx.batch_execute("CREATE TABLE IF NOT EXISTS sluice_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())")
+            .map_err(pg)?;
+        let done: i32 = tx.query_one("SELECT COALESCE(MAX(version), 0) FROM sluice_migrations", &[]).map_err(pg)?.get(0);
+        for (i, step) in MIGRATIONS.iter().enumerate().skip(done as usize) {
+            tx.batch_execute(step).map_err(pg)?;
+            tx.execute("INSERT INTO sluice_migrations (version) VALUES ($1)", &[&(i as i32 + 1)]).map_err(pg)?;
+        }
+        tx.commit().map_err(pg)
+    }
+}
+
+/// The sync client closes its connection by blocking on its own runtime, which
+/// panics on an async worker; close them on a plain thread wherever the store
+/// is dropped.
+impl Drop for Postgres {
+    fn drop(&mut self) {
+        let conns = std::mem::take(&mut self.conns);
+        let _ = std::thread::spawn(move || drop(conns)).join();
+    }
+}
+
+fn hostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname").map(|h| h.trim().to_string()).unwrap_or_else(|_| "host".into())
+}
+
+fn rfc3339(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms).map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)).unwrap_or_default()
+}
+
+fn dead_row(r: &postgres::Row) -> DeadLetter {
+    DeadLetter {
+        id: r.get(0),
+        destination: r.get(1),
+        action: r.get(2),
+        payload: r.get(3),
+        attempts: r.get::<_, i32>(4) as u32,
+        kind: r.get(5),
+        error: r.get(6),
+        status: r.get::<_, Option<i32>>(7).map(|s| s as u16),
+        failed_at: rfc3339(r.get(8)),
+    }
+}
+
+const DEAD_COLUMNS: &str = "id, destination, action, payload, attempts, kind, error, status, failed_at";
+
+impl Store for Postgres {
+    fn accept(&self, messages: Vec<NewMessage>, now_ms: i64, window_ms: i64, checkpoint: Option<(&str, u64)>) -> Result<Accepted> {
+        let mut c = self.conn();
+        let mut tx = c.transaction().map_err(pg)?;
+        let mut accepted = Accepted::default();
+        let claim = tx
+            .prepare(
+                "INSERT INTO seen (message_id, at) VALUES ($1, $2)
+                 ON CONFLICT (message_id) DO UPDATE SET at = EXCLUDED.at WHERE seen.at < $3
+                 RETURNING 1",
+            )
+            .map_err(pg)?;
+        let job = tx
+            .prepare("INSERT INTO jobs (destination, action, user_key, payload, lane, queued_at, next_at) VALUES ($1, $2, $3, $4, $5, $6, $6)")
+            .map_err(pg)?;
+        let dead = tx
+            .prepare("INSERT INTO dead (destination, action, payload, attempts, kind, error, failed_at) VALUES ($1, $2, $3, 0, $4, $5, $6)")
+            .map_err(pg)?;
+        for m in &messages {
+            // New, or last seen before the window: this process stores it; else a duplicate.
+            if tx.query_opt(&claim, &[&m.message_id, &now_ms, &(now_ms - window_ms)]).map_err(pg)?.is_none() {
+                accepted.duplicates += 1;
+                continue;
+            }
+            for j in &m.jobs {
+                tx.execute(&job, &[&j.destination, &j.action, &j.user, &j.payload, &(j.lane as i16), &now_ms]).map_err(pg)?;
+            }
+            for d in &m.dead {
+                tx.execute(&dead, &[&d.destination, &d.action, &d.payload, &d.kind, &d.error, &now_ms]).map_err(pg)?;
+            }
+            accepted.new += 1;
+        }
+        if let Some((name, pos)) = checkpoint {
+            tx.execute(
+                "INSERT INTO checkpoints (name, position) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET position = EXCLUDED.position",
+                &[&name, &(pos as i64)],
+            )
+            .map_err(pg)?;
+        }
+        tx.commit().map_err(pg)?;
+        Ok(accepted)
+    }
+
+    fn due(&self, destination: &str, limit: usize, in_flight: &HashSet<i64>, now_ms: i64) -> Result<Vec<Job>> {
+        let _ = in_flight; // leases keep this process's in-flight jobs out
+        let mut c = self.conn();
+        let lease_until = now_ms + self.lease.as_millis() as i64;
+        let rows = c
+            .query(
+                "UPDATE jobs SET lease_until = $3, owner = $4 WHERE id IN (
+                    SELECT id FROM jobs j
+                    WHERE destination = $1 AND next_at <= $2 AND lease_until <= $2
+                      AND (user_key IS NULL OR NOT EXISTS (
+                           SELECT 1 FROM jobs e WHERE e.destination = j.destination AND e.user_key = j.user_key AND e.id < j.id))
+                    ORDER BY lane, id LIMIT $5
+                    FOR UPDATE SKIP LOCKED)
+                 RETURNING id, destination, action, user_key, payload, attempts, queued_at",
+                &[&destination, &now_ms, &lease_until, &self.owner, &(limit as i64)],
+            )
+            .map_err(pg)?;
+        let mut jobs: Vec<Job> = rows
+            .iter()
+            .map(|r| Job {
+                id: r.get(0),
+                destination: r.get(1),
+                action: r.get(2),
+                user: r.get(3),
+                payload: r.get(4),
+                attempts: r.get::<_, i32>(5) as u32,
+                queued_at: r.get(6),
+            })
+            .collect();
+        jobs.sort_by_key(|j| j.id);
+        Ok(jobs)
+    }
+
+    fn done(&self, ids: &[i64]) -> Result<()> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        self.conn().execute("DELETE FROM jobs WHERE id = ANY($1)", &[&ids]).map_err(pg)?;
+        Ok(())
+    }
+
+    fn retry(&self, id: i64, next_at_ms: i64, error: &str) -> Result<()> {
+        self.conn()
+            .execute(
+                "UPDATE jobs SET attempts = attempts + 1, next_at = $2, last_error = $3, lease_until = 0, owner = NULL WHERE id = $1",
+                &[&id, &next_at_ms, &error],
+            )
+            .map_err(pg)?;
+        Ok(())
+    }
+
+    fn bury(&self, id: i64, kind: &str, error: &str, status: Option<u16>, now_ms: i64) -> Result<()> {
+        let mut c = self.conn();
+        let mut tx = c.transaction().map_err(pg)?;
+        tx.execute(
+            "INSERT INTO dead (destination, action, user_key, payload, attempts, kind, error, status, failed_at)
+             SELECT destination, action, user_key, payload, attempts + 1, $2, $3, $4, $5 FROM jobs WHERE id = $1",
+            &[&id, &kind, &error, &status.map(i32::from), &now_ms],
+        )
+        .map_err(pg)?;
+        tx.execute("DELETE FROM jobs WHERE id = $1", &[&id]).map_err(pg)?;
+        tx.commit().map_err(pg)
+    }
+
+    fn dead_letters(&self, destination: Option<&str>, limit: usize) -> Result<Vec<DeadLetter>> {
+        let rows = self
+            .conn()
+            .query(
+                &format!("SELECT {DEAD_COLUMNS} FROM dead WHERE $1::TEXT IS NULL OR destination = $1 ORDER BY id LIMIT $2"),
+                &[&destination, &(limit as i64)],
+            )
+            .map_err(pg)?;
+        Ok(rows.iter().map(dead_row).collect())
+    }
+
+    fn dead_letter(&self, id: i64) -> Result<Option<DeadLetter>> {
+        let row = self.conn().query_opt(&format!("SELECT {DEAD_COLUMNS} FROM dead WHERE id = $1"), &[&id]).map_err(pg)?;
+        Ok(row.as_ref().map(dead_row))
+    }
+
+    fn redrive(&self, destination: Option<&str>, ids: &[i64], now_ms: i64) -> Result<usize> {
+        let mut c = self.conn();
+        let mut tx = c.transaction().map_err(pg)?;
+        let chosen: Vec<i64> = if ids.is_empty() {
+            tx.query("SELECT id FROM dead WHERE $1::TEXT IS NULL OR destination = $1 ORDER BY id", &[&destination])
+                .map_err(pg)?
+                .iter()
+                .map(|r| r.get(0))
+                .collect()
+        } else {
+            ids.to_vec()
+        };
+        let moved = tx
+            .execute(
+                "INSERT INTO jobs (destination, action, user_key, payload, lane, attempts, queued_at, next_at)
+                 SELECT destination, action, user_key, payload, 0, 0, $2, $2 FROM dead WHERE id = ANY($1) ORDER BY id",
+                &[&chosen, &now_ms],
+            )
+            .map_err(pg)?;
+        tx.execute("DELETE FROM dead WHERE id = ANY($1)", &[&chosen]).map_err(pg)?;
+        tx.commit().map_err(pg)?;
+        Ok(moved as usize)
+    }
+
+    fn checkpoint(&self, name: &str) -> Result<Option<u64>> {
+        let row = self.conn().query_opt("SELECT position FROM checkpoints WHERE name = $1", &[&name]).map_err(pg)?;
+        Ok(row.map(|r| r.get::<_, i64>(0) as u64))
+    }
+
+    fn counts(&self) -> Result<Counts> {
+        let mut c = self.conn();
+        let queued = c
+            .query("SELECT destination, COUNT(*) FROM jobs GROUP BY destination ORDER BY destination", &[])
+            .map_err(pg)?
+            .iter()
+            .map(|r| (r.get::<_, String>(0), r.get::<_, i64>(1) as u64))
+            .collect();
+        let dead: i64 = c.query_one("SELECT COUNT(*) FROM dead", &[]).map_err(pg)?.get(0);
+        let size: i64 = c
+            .query_one(
+                "SELECT COALESCE(SUM(pg_total_relation_size(c.oid)), 0)::BIGINT FROM pg_class c
+                 WHERE c.relname IN ('jobs', 'dead', 'seen', 'checkpoints') AND c.relkind = 'r'",
+                &[],
+            )
+            .map_err(pg)?
+            .get(0);
+        Ok(Counts { queued, dead: dead as u64, size_bytes: size as u64 })
+    }
+
+    fn queued_in(&self, lane: Lane) -> Result<u64> {
+        let n: i64 = self.conn().query_one("SELECT COUNT(*) FROM jobs WHERE lane = $1", &[&(lane as i16)]).map_err(pg)?.get(0);
+        Ok(n as u64)
+    }
+
+    fn forget_seen_before(&self, before_ms: i64) -> Result<usize> {
+        Ok(self.conn().execute("DELETE FROM seen WHERE at < $1", &[&before_ms]).map_err(pg)? as usize)
+    }
+}

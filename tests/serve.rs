@@ -555,3 +555,31 @@ fn two_processes_share_the_work_and_a_kill_9_loses_nothing() {
     assert!(dlq.stdout.is_empty());
     b.stop();
 }
+
+#[test]
+fn two_processes_share_talon_ones_budget() {
+    let _one_at_a_time = exclusive();
+    let Some(pg) = support::Pg::start("budget") else { return };
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let api = rt.block_on(Recorder::start());
+    let store = format!("store = \"{}\"", pg.url);
+    let routes = vec![format!("{TALON}={}", api.url())];
+    let a = Server::start_with("pg-budget-a", &store, TALON_TRACK, routes.clone(), modules_dir());
+    let b = Server::start_with("pg-budget-b", &store, TALON_TRACK, routes, modules_dir());
+    // 600 events, half to each process: both deliver, one budget.
+    for (n, chunk) in (0..600).collect::<Vec<_>>().chunks(100).enumerate() {
+        let batch: Vec<Value> = chunk.iter().map(|&i| track(i)).collect();
+        assert_eq!(if n % 2 == 0 { &a } else { &b }.batch(&batch).0, 200);
+    }
+    wait_for("600 Talon.One requests", Duration::from_secs(60), || api.seen().len() >= 600);
+    let mut at: Vec<Instant> = api.seen().iter().map(|s| s.at).collect();
+    at.sort();
+    for i in 0..at.len() - 60 {
+        assert!(at[i + 60] - at[i] >= Duration::from_secs(1), "61 requests within {:?} across two processes", at[i + 60] - at[i]);
+    }
+    // After the first window, the budget's pace: 540 requests in about 9 windows.
+    let pace = 540.0 / (at[599] - at[0]).as_secs_f64();
+    assert!(pace >= 0.9 * 60.0, "{pace:.1} requests/s");
+    a.stop();
+    b.stop();
+}

@@ -57,6 +57,23 @@ impl Rate {
     }
 }
 
+/// A budget log kept outside the process (Postgres), so that every process
+/// serving a client shares one budget. The same rule as the local log: a
+/// grant needs `departed in the last span + pending < requests`.
+pub trait SharedLog: Send + Sync {
+    /// A place for `client`, or how long to wait before asking again.
+    fn try_grant(&self, client: &str, requests: u32, span: Duration) -> Result<Grant, String>;
+    /// The granted request `id` is leaving now.
+    fn depart(&self, client: &str, id: i64);
+    /// The granted request `id` never left.
+    fn cancel(&self, client: &str, id: i64);
+}
+
+pub enum Grant {
+    Granted(i64),
+    Wait(Duration),
+}
+
 /// One client's budget.
 ///
 /// A request is counted from when it is granted (it is then *pending*) and
@@ -75,6 +92,14 @@ pub struct Budget {
     /// Waiters queue here (FIFO): they are granted in the order they asked.
     turn: tokio::sync::Mutex<()>,
     waiting: AtomicUsize,
+    /// Kept in a shared log instead (several processes), under this client key.
+    shared: Option<(Arc<dyn SharedLog>, String)>,
+}
+
+impl std::fmt::Debug for dyn SharedLog {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SharedLog")
+    }
 }
 
 #[derive(Debug, Default)]
@@ -100,12 +125,22 @@ impl State {
 pub struct Ticket {
     budget: Arc<Budget>,
     departed: bool,
+    /// The place's id in the shared log, for a shared budget.
+    shared_id: Option<i64>,
 }
 
 impl Ticket {
     /// Records that the request is leaving now. Idempotent.
     pub fn depart(&mut self) {
         if std::mem::replace(&mut self.departed, true) {
+            return;
+        }
+        if let (Some(id), Some((log, client))) = (self.shared_id, &self.budget.shared) {
+            // Off the caller's thread (hyper is polling the body): the place
+            // stays counted as pending until the update lands, which only errs
+            // on the side of sending less.
+            let (log, client) = (log.clone(), client.clone());
+            std::thread::spawn(move || log.depart(&client, id));
             return;
         }
         {
@@ -120,6 +155,11 @@ impl Ticket {
 
 impl Drop for Ticket {
     fn drop(&mut self) {
+        if let (false, Some(id), Some((log, client))) = (self.departed, self.shared_id, &self.budget.shared) {
+            let (log, client) = (log.clone(), client.clone());
+            std::thread::spawn(move || log.cancel(&client, id));
+            return;
+        }
         if !self.departed {
             self.budget.lock().pending -= 1;
             self.budget.freed.notify_waiters();
@@ -135,7 +175,13 @@ impl Budget {
             freed: tokio::sync::Notify::new(),
             turn: tokio::sync::Mutex::new(()),
             waiting: AtomicUsize::new(0),
+            shared: None,
         }
+    }
+
+    /// A budget kept in `log` under `client`, shared with other processes.
+    pub fn shared(rate: Rate, log: Arc<dyn SharedLog>, client: String) -> Self {
+        Budget { shared: Some((log, client)), ..Budget::new(rate) }
     }
 
     pub fn rate(&self) -> Rate {
@@ -165,6 +211,24 @@ impl Budget {
         let _waiting = Waiting::enter(&self.waiting);
         let _turn = self.turn.lock().await;
         let span = self.rate.window + GUARD;
+        if let Some((log, client)) = &self.shared {
+            loop {
+                let (log, client, requests) = (log.clone(), client.clone(), self.rate.requests);
+                let grant = tokio::task::spawn_blocking(move || log.try_grant(&client, requests, span)).await;
+                match grant {
+                    Ok(Ok(Grant::Granted(id))) => return Ticket { budget: self.clone(), departed: false, shared_id: Some(id) },
+                    Ok(Ok(Grant::Wait(d))) => tokio::time::sleep(d.clamp(Duration::from_millis(5), Duration::from_millis(250))).await,
+                    Ok(Err(e)) => {
+                        tracing::warn!("the shared rate budget is unavailable ({e}); holding the request");
+                        tokio::time::sleep(Duration::from_millis(500)).await;
+                    }
+                    Err(e) => {
+                        tracing::warn!("the shared rate budget task failed ({e}); holding the request");
+                        tokio::time::sleep(Duration::from_millis(500)).await;
+                    }
+                }
+            }
+        }
         loop {
             let freed = self.freed.notified();
             let mut freed = std::pin::pin!(freed);
@@ -174,7 +238,7 @@ impl Budget {
                 state.forget_before(Instant::now().checked_sub(span));
                 if state.departed.len() + state.pending < self.rate.requests as usize {
                     state.pending += 1;
-                    return Ticket { budget: self.clone(), departed: false };
+                    return Ticket { budget: self.clone(), departed: false, shared_id: None };
                 }
                 // Full: wait for the oldest departure to leave the window, or a
                 // pending request to depart or be cancelled.
@@ -210,22 +274,46 @@ impl Drop for Waiting<'_> {
 }
 
 /// Every client's budget, created on first use.
-#[derive(Debug, Default)]
 pub struct Budgets {
     clients: Mutex<HashMap<String, Arc<Budget>>>,
+    /// Where budgets live when several processes share them.
+    shared: Mutex<Option<Arc<dyn SharedLog>>>,
+}
+
+impl std::fmt::Debug for Budgets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Budgets").finish_non_exhaustive()
+    }
+}
+
+impl Default for Budgets {
+    fn default() -> Self {
+        Budgets { clients: Mutex::default(), shared: Mutex::new(None) }
+    }
 }
 
 impl Budgets {
+    /// From now on, budgets are kept in `log`, shared with other processes.
+    pub fn share(&self, log: Arc<dyn SharedLog>) {
+        *self.shared.lock().unwrap_or_else(|p| p.into_inner()) = Some(log);
+        self.clients.lock().unwrap_or_else(|p| p.into_inner()).clear();
+    }
+
     pub fn for_client(&self, key: &str, rate: Rate) -> Arc<Budget> {
+        let shared = self.shared.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        let make = || match &shared {
+            Some(log) => Arc::new(Budget::shared(rate, log.clone(), key.to_string())),
+            None => Arc::new(Budget::new(rate)),
+        };
         let mut clients = self.clients.lock().unwrap_or_else(|p| p.into_inner());
         clients
             .entry(key.to_string())
             .and_modify(|b| {
                 if b.rate != rate {
-                    *b = Arc::new(Budget::new(rate));
+                    *b = make();
                 }
             })
-            .or_insert_with(|| Arc::new(Budget::new(rate)))
+            .or_insert_with(make)
             .clone()
     }
 }

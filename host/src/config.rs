@@ -266,3 +266,25 @@ impl Live {
         self.generation.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
     }
 }
+
+/// Where `[server]` keeps the queue, read before any module loads (a shared
+/// store also holds the rate budgets, which clients need when they are made).
+#[derive(Debug, Clone)]
+pub struct StoreLocation {
+    pub url: Option<String>,
+    pub data_dir: std::path::PathBuf,
+    pub lease: std::time::Duration,
+}
+
+pub fn store_location(path: &Path) -> Result<StoreLocation> {
+    let text = crate::files::read_to_string(path).map_err(|e| Error::config(format!("cannot read config {}: {e}", path.display())))?;
+    let table: toml::Table =
+        toml::from_str(&text).map_err(|e| Error::config(format!("{}: {}", path.display(), e.message())))?;
+    let server = table.get("server");
+    let field = |k: &str| server.and_then(|s| s.get(k));
+    Ok(StoreLocation {
+        url: field("store").and_then(|v| v.as_str()).map(str::to_string),
+        data_dir: field("data_dir").and_then(|v| v.as_str()).map_or_else(|| DEFAULT_DATA_DIR.into(), std::path::PathBuf::from),
+        lease: std::time::Duration::from_secs(field("lease_seconds").and_then(|v| v.as_integer()).unwrap_or(60).max(1) as u64),
+    })
+}

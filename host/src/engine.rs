@@ -309,6 +309,12 @@ impl Runtime {
         (Some(description), problems)
     }
 
+    /// Keeps every client's rate budget in `log` from now on, shared with the
+    /// other processes using it. Call before making clients.
+    pub fn share_budgets(&self, log: Arc<dyn crate::budget::SharedLog>) {
+        self.budgets.share(log);
+    }
+
     /// Binds a module to a client's settings; see [`Client`]. Fails when a
     /// setting that decides an origin is not a URL the module allows.
     pub fn client(&self, module: Arc<Module>, settings: &Settings) -> Result<Client> {

@@ -21,7 +21,7 @@ use sluice::config::{Config, Live};
 use sluice::delivery::{self, retry, service::Service};
 use sluice::error::{Error, Result};
 use sluice::metrics::Metrics;
-use sluice::store::{sqlite::Sqlite, Lane, Store};
+use sluice::store::{sqlite::Sqlite, Lane};
 use tokio::sync::{watch, Notify};
 
 use super::{output, Cli, RunFlags};
@@ -114,6 +114,22 @@ async fn run(cli: &Cli, args: &ReplayArgs) -> Result<()> {
     let since = time_arg("since", &args.since)?;
     let until = time_arg("until", &args.until)?;
     let runtime = Arc::new(cli.runtime(&args.flags, 512)?);
+    // The store first: a shared one also holds the rate budgets, so a replay
+    // shares each client's budget with every serving process.
+    let location = sluice::config::store_location(&args.config)?;
+    let data_dir = args.data_dir.clone().unwrap_or_else(|| location.data_dir.clone());
+    // With SQLite, a running server holds the data directory and delivers what
+    // replay queues. With Postgres, replay joins the processes sharing the
+    // queue: it claims work like any of them until its own lane is empty.
+    let served = location.url.is_none() && Sqlite::is_locked(&data_dir);
+    let (url, dir, lease) = (location.url.clone(), data_dir.clone(), location.lease);
+    let (store, shared_budgets) = tokio::task::spawn_blocking(move || sluice::store::open_shared(url.as_deref(), &dir, !served, lease))
+        .await
+        .map_err(|e| Error::config(format!("the store task failed: {e}")))?
+        .map_err(|e| Error::config(e.to_string()))?;
+    if let Some(log) = shared_budgets {
+        runtime.share_budgets(log);
+    }
     let live = Arc::new(Live::new(Config::load(&args.config, &runtime, &cli.modules).await?));
     let config = live.get();
     if let Some(d) = &args.destination {
@@ -123,21 +139,6 @@ async fn run(cli: &Cli, args: &ReplayArgs) -> Result<()> {
         }
     }
     let server = config.server.as_ref();
-    let data_dir = args
-        .data_dir
-        .clone()
-        .or_else(|| server.map(|s| s.data_dir.clone()))
-        .unwrap_or_else(|| sluice::config::DEFAULT_DATA_DIR.into());
-    // With SQLite, a running server holds the data directory and delivers what
-    // replay queues. With Postgres, replay joins the processes sharing the
-    // queue: it claims work like any of them until its own lane is empty.
-    let store_url = server.and_then(|s| s.store.clone());
-    let served = store_url.is_none() && Sqlite::is_locked(&data_dir);
-    let (url, dir, lease) = (store_url.clone(), data_dir.clone(), server.map_or(std::time::Duration::from_secs(60), |s| s.lease));
-    let store: Arc<dyn Store> = tokio::task::spawn_blocking(move || sluice::store::open(url.as_deref(), &dir, !served, lease))
-        .await
-        .map_err(|e| Error::config(format!("the store task failed: {e}")))?
-        .map_err(|e| Error::config(e.to_string()))?;
 
     // The checkpoint names this replay: its file and filters.
     let mut h = Sha256::new();

@@ -56,17 +56,22 @@ fn server_of(config: &Config) -> Result<&Server> {
 
 async fn run(cli: &Cli, args: &ServeArgs) -> Result<()> {
     let runtime = Arc::new(cli.runtime(&args.flags, 512)?);
-    let config = Config::load(&args.config, &runtime, &cli.modules).await?;
-    let server = server_of(&config)?;
-    let data_dir = args.data_dir.clone().unwrap_or_else(|| server.data_dir.clone());
-    let listen = args.listen.clone().unwrap_or_else(|| server.listen.clone());
-    let store_url = args.store.clone().or_else(|| server.store.clone());
+    // The store first: a shared one also holds the rate budgets the clients use.
+    let location = sluice::config::store_location(&args.config)?;
+    let data_dir = args.data_dir.clone().unwrap_or_else(|| location.data_dir.clone());
+    let store_url = args.store.clone().or_else(|| location.url.clone());
     // The Postgres client blocks (it drives its own runtime): open it off the async workers.
-    let (url, dir, lease) = (store_url.clone(), data_dir.clone(), server.lease);
-    let store = tokio::task::spawn_blocking(move || sluice::store::open(url.as_deref(), &dir, true, lease))
+    let (url, dir, lease) = (store_url.clone(), data_dir.clone(), location.lease);
+    let (store, shared_budgets) = tokio::task::spawn_blocking(move || sluice::store::open_shared(url.as_deref(), &dir, true, lease))
         .await
         .map_err(|e| Error::config(format!("the store task failed: {e}")))?
         .map_err(|e| Error::config(e.to_string()))?;
+    if let Some(log) = shared_budgets {
+        runtime.share_budgets(log);
+    }
+    let config = Config::load(&args.config, &runtime, &cli.modules).await?;
+    let server = server_of(&config)?;
+    let listen = args.listen.clone().unwrap_or_else(|| server.listen.clone());
     let (write_keys, dedup_window, max_age, concurrency) =
         (server.write_keys.clone(), server.dedup_window, server.max_age, server.concurrency);
     let config = Arc::new(Live::new(config));

@@ -13,6 +13,8 @@
 //! - Dedup by `messageId` is one table, shared.
 //! - Delivered jobs are deleted; the store holds what is queued, the dead
 //!   letters and the dedup window.
+//! - Rate budgets are shared too: one sliding log per client (`budget_log`),
+//!   so N processes together stay within a client's budget.
 //!
 //! Each call uses one connection from a small mutex-guarded set; calls block
 //! and run off the async workers (see [`Store`]).
@@ -58,7 +60,71 @@ CREATE TABLE dead (
 CREATE TABLE seen (message_id TEXT PRIMARY KEY, at BIGINT NOT NULL);
 CREATE INDEX seen_at ON seen (at);
 CREATE TABLE checkpoints (name TEXT PRIMARY KEY, position BIGINT NOT NULL);
+", "
+CREATE TABLE budget_log (
+    id BIGSERIAL PRIMARY KEY,
+    client TEXT NOT NULL,
+    at BIGINT NOT NULL,
+    pending BOOLEAN NOT NULL
+);
+CREATE INDEX budget_log_client ON budget_log (client, at);
 "];
+
+/// A granted place that never reported departing is counted as pending this
+/// long (a process that died holding it), then as departed at its grant.
+const PENDING_LIMIT_MS: i64 = 120_000;
+
+fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+/// The shared rate budget: one sliding log per client in `budget_log`,
+/// changed only under the client's advisory lock, so every process sees the
+/// same count: departed within the span plus pending must stay under the
+/// budget (see `budget`).
+impl crate::budget::SharedLog for Postgres {
+    fn try_grant(&self, client: &str, requests: u32, span: Duration) -> std::result::Result<crate::budget::Grant, String> {
+        use crate::budget::Grant;
+        let mut c = self.conn();
+        let mut tx = c.transaction().map_err(|e| e.to_string())?;
+        tx.execute("SELECT pg_advisory_xact_lock(hashtext($1))", &[&client]).map_err(|e| e.to_string())?;
+        let now = now_ms();
+        let span_ms = span.as_millis() as i64;
+        tx.execute("DELETE FROM budget_log WHERE client = $1 AND at < $2", &[&client, &(now - span_ms - PENDING_LIMIT_MS)])
+            .map_err(|e| e.to_string())?;
+        let row = tx
+            .query_one(
+                "SELECT COUNT(*), MIN(at) FILTER (WHERE NOT pending AND at > $2) FROM budget_log
+                 WHERE client = $1 AND (at > $2 OR (pending AND at > $3))",
+                &[&client, &(now - span_ms), &(now - PENDING_LIMIT_MS)],
+            )
+            .map_err(|e| e.to_string())?;
+        let (count, oldest): (i64, Option<i64>) = (row.get(0), row.get(1));
+        let grant = if count < i64::from(requests) {
+            let id: i64 = tx
+                .query_one("INSERT INTO budget_log (client, at, pending) VALUES ($1, $2, TRUE) RETURNING id", &[&client, &now])
+                .map_err(|e| e.to_string())?
+                .get(0);
+            Grant::Granted(id)
+        } else {
+            Grant::Wait(Duration::from_millis(oldest.map_or(20, |o| (o + span_ms - now).max(1)) as u64))
+        };
+        tx.commit().map_err(|e| e.to_string())?;
+        Ok(grant)
+    }
+
+    fn depart(&self, client: &str, id: i64) {
+        let mut c = self.conn();
+        if let Err(e) = c.execute("UPDATE budget_log SET at = $3, pending = FALSE WHERE id = $1 AND client = $2", &[&id, &client, &now_ms()]) {
+            tracing::warn!("cannot record a departure in the shared budget: {e}");
+        }
+    }
+
+    fn cancel(&self, client: &str, id: i64) {
+        let mut c = self.conn();
+        let _ = c.execute("DELETE FROM budget_log WHERE id = $1 AND client = $2", &[&id, &client]);
+    }
+}
 
 /// An arbitrary constant naming sluice's migration lock.
 const MIGRATION_LOCK: i64 = 0x736c_7569_6365;

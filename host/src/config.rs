@@ -44,6 +44,8 @@ struct ServerFile {
     store: Option<String>,
     /// How long a process may hold claimed work before another takes it (Postgres).
     lease_seconds: Option<u64>,
+    /// How long dead letters are kept (default 30 days).
+    dead_letter_days: Option<f64>,
 }
 
 /// The `[server]` table, resolved.
@@ -57,6 +59,7 @@ pub struct Server {
     pub concurrency: usize,
     pub store: Option<String>,
     pub lease: std::time::Duration,
+    pub dead_letter_retention: std::time::Duration,
 }
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8787";
@@ -90,6 +93,7 @@ impl ServerFile {
             concurrency: self.concurrency.unwrap_or(64).max(1),
             store: self.store,
             lease: std::time::Duration::from_secs(self.lease_seconds.unwrap_or(60).max(1)),
+            dead_letter_retention: hours("dead_letter_days", self.dead_letter_days.map(|d| d * 24.0), 30.0 * 24.0)?,
         })
     }
 }

@@ -72,8 +72,8 @@ async fn run(cli: &Cli, args: &ServeArgs) -> Result<()> {
     let config = Config::load(&args.config, &runtime, &cli.modules).await?;
     let server = server_of(&config)?;
     let listen = args.listen.clone().unwrap_or_else(|| server.listen.clone());
-    let (write_keys, dedup_window, max_age, concurrency) =
-        (server.write_keys.clone(), server.dedup_window, server.max_age, server.concurrency);
+    let (write_keys, dedup_window, max_age, concurrency, dead_retention) =
+        (server.write_keys.clone(), server.dedup_window, server.max_age, server.concurrency, server.dead_letter_retention);
     let config = Arc::new(Live::new(config));
     let metrics = Arc::new(Metrics::new());
     let wake = Arc::new(Notify::new());
@@ -103,7 +103,7 @@ async fn run(cli: &Cli, args: &ServeArgs) -> Result<()> {
     let (stop_tx, stop_rx) = watch::channel(false);
     let delivering = tokio::spawn(service.run(stop_rx.clone(), Duration::from_secs(15)));
     let budgets = tokio::spawn(watch_budgets(config.clone(), metrics.clone(), stop_rx.clone()));
-    let pruning = tokio::spawn(forget_old_ids(store.clone(), dedup_window, stop_rx.clone()));
+    let pruning = tokio::spawn(prune(store.clone(), dedup_window, dead_retention, stop_rx.clone()));
     let reloading = tokio::spawn(sluice::reload::watch(
         runtime.clone(),
         config.clone(),
@@ -168,13 +168,23 @@ async fn accept(listener: tokio::net::TcpListener, ingest: Arc<Ingest>, mut stop
     while open.join_next().await.is_some() {}
 }
 
-/// Keeps the dedup table to its window: every 10 minutes, forget older ids.
-async fn forget_old_ids(store: Arc<dyn Store>, window: Duration, mut stop: watch::Receiver<bool>) {
+/// Keeps the store from growing: every 10 minutes, forget ids older than the
+/// dedup window and dead letters past their retention. (Delivered jobs are
+/// deleted as they are delivered.)
+async fn prune(store: Arc<dyn Store>, window: Duration, dead_retention: Duration, mut stop: watch::Receiver<bool>) {
     loop {
-        let before = chrono::Utc::now().timestamp_millis() - window.as_millis() as i64;
+        let now = chrono::Utc::now().timestamp_millis();
+        let (seen_before, dead_before) = (now - window.as_millis() as i64, now - dead_retention.as_millis() as i64);
         let s = store.clone();
-        if let Ok(Err(e)) = tokio::task::spawn_blocking(move || s.forget_seen_before(before)).await {
-            tracing::warn!("cannot prune the dedup window: {e}");
+        let pruned = tokio::task::spawn_blocking(move || -> sluice::store::Result<(usize, usize)> {
+            Ok((s.forget_seen_before(seen_before)?, s.forget_dead_before(dead_before)?))
+        })
+        .await;
+        match pruned {
+            Ok(Ok((0, 0))) => {}
+            Ok(Ok((ids, dead))) => tracing::info!("pruned {ids} message ids and {dead} dead letters past retention"),
+            Ok(Err(e)) => tracing::warn!("cannot prune the store: {e}"),
+            Err(e) => tracing::warn!("the prune task failed: {e}"),
         }
         tokio::select! {
             _ = tokio::time::sleep(Duration::from_secs(600)) => {}

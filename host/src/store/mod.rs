@@ -159,4 +159,6 @@ pub trait Store: Send + Sync {
     fn queued_in(&self, lane: Lane) -> Result<u64>;
     /// Forgets `messageId`s first seen before `before_ms` (out of the dedup window).
     fn forget_seen_before(&self, before_ms: i64) -> Result<usize>;
+    /// Deletes dead letters that failed before `before_ms` (past their retention).
+    fn forget_dead_before(&self, before_ms: i64) -> Result<usize>;
 }

@@ -395,6 +395,10 @@ impl Store for Postgres {
         Ok(n as u64)
     }
 
+    fn forget_dead_before(&self, before_ms: i64) -> Result<usize> {
+        Ok(self.conn().execute("DELETE FROM dead WHERE failed_at < $1", &[&before_ms]).map_err(pg)? as usize)
+    }
+
     fn forget_seen_before(&self, before_ms: i64) -> Result<usize> {
         Ok(self.conn().execute("DELETE FROM seen WHERE at < $1", &[&before_ms]).map_err(pg)? as usize)
     }

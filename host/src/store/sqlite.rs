@@ -353,6 +353,10 @@ impl Store for Sqlite {
         Ok(self.conn().execute("DELETE FROM seen WHERE at < ?1", params![before_ms])?)
     }
 
+    fn forget_dead_before(&self, before_ms: i64) -> Result<usize> {
+        Ok(self.conn().execute("DELETE FROM dead WHERE failed_at < ?1", params![before_ms])?)
+    }
+
     fn queued_in(&self, lane: Lane) -> Result<u64> {
         let n: i64 = self.conn().query_row("SELECT COUNT(*) FROM jobs WHERE lane = ?1", params![lane as i64], |r| r.get(0))?;
         Ok(n as u64)
@@ -422,9 +426,10 @@ mod tests {
         let dead = s.dead_letters(Some("d"), 100).unwrap();
         assert_eq!(dead.len(), 2);
         assert_eq!(s.dead_letter(dead[1].id).unwrap().unwrap().status, Some(400));
-        assert_eq!(s.redrive(Some("d"), &[], 20).unwrap(), 2);
+        assert_eq!(s.forget_dead_before(5).unwrap(), 1, "the validation failure at 0 is past its retention");
+        assert_eq!(s.redrive(Some("d"), &[], 20).unwrap(), 1);
         assert_eq!(s.counts().unwrap().dead, 0);
-        assert_eq!(s.due("d", 10, &HashSet::new(), 20).unwrap().len(), 2);
+        assert_eq!(s.due("d", 10, &HashSet::new(), 20).unwrap().len(), 1);
     }
 
     #[test]

@@ -161,4 +161,6 @@ pub trait Store: Send + Sync {
     fn forget_seen_before(&self, before_ms: i64) -> Result<usize>;
     /// Deletes dead letters that failed before `before_ms` (past their retention).
     fn forget_dead_before(&self, before_ms: i64) -> Result<usize>;
+    /// What the store is, for metrics: `sqlite` or `postgres`.
+    fn kind(&self) -> &'static str;
 }

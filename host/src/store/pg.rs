@@ -220,35 +220,67 @@ const DEAD_COLUMNS: &str = "id, destination, action, payload, attempts, kind, er
 
 impl Store for Postgres {
     fn accept(&self, messages: Vec<NewMessage>, now_ms: i64, window_ms: i64, checkpoint: Option<(&str, u64)>) -> Result<Accepted> {
+        // Whole arrays per statement (unnest), not a round trip per row.
         let mut c = self.conn();
         let mut tx = c.transaction().map_err(pg)?;
-        let mut accepted = Accepted::default();
-        let claim = tx
-            .prepare(
-                "INSERT INTO seen (message_id, at) VALUES ($1, $2)
+        let mut ids: Vec<String> = messages.iter().map(|m| m.message_id.clone()).collect();
+        // A message id twice in one request: the first one counts.
+        let mut firsts = HashSet::new();
+        let unique: Vec<bool> = ids.iter().map(|id| firsts.insert(id.clone())).collect();
+        ids.sort();
+        ids.dedup();
+        // New, or last seen before the window: stored now; else a duplicate.
+        let claimed: HashSet<String> = tx
+            .query(
+                "INSERT INTO seen (message_id, at) SELECT unnest($1::TEXT[]), $2
                  ON CONFLICT (message_id) DO UPDATE SET at = EXCLUDED.at WHERE seen.at < $3
-                 RETURNING 1",
+                 RETURNING message_id",
+                &[&ids, &now_ms, &(now_ms - window_ms)],
             )
-            .map_err(pg)?;
-        let job = tx
-            .prepare("INSERT INTO jobs (destination, action, user_key, payload, lane, queued_at, next_at) VALUES ($1, $2, $3, $4, $5, $6, $6)")
-            .map_err(pg)?;
-        let dead = tx
-            .prepare("INSERT INTO dead (destination, action, payload, attempts, kind, error, failed_at) VALUES ($1, $2, $3, 0, $4, $5, $6)")
-            .map_err(pg)?;
-        for m in &messages {
-            // New, or last seen before the window: this process stores it; else a duplicate.
-            if tx.query_opt(&claim, &[&m.message_id, &now_ms, &(now_ms - window_ms)]).map_err(pg)?.is_none() {
+            .map_err(pg)?
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        let mut accepted = Accepted::default();
+        let (mut jd, mut ja, mut ju, mut jp, mut jl) = (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        let (mut dd, mut da, mut dp, mut dk, mut de) = (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for (m, first) in messages.iter().zip(unique) {
+            if !first || !claimed.contains(&m.message_id) {
                 accepted.duplicates += 1;
                 continue;
             }
+            accepted.new += 1;
             for j in &m.jobs {
-                tx.execute(&job, &[&j.destination, &j.action, &j.user, &j.payload, &(j.lane as i16), &now_ms]).map_err(pg)?;
+                jd.push(j.destination.clone());
+                ja.push(j.action.clone());
+                ju.push(j.user.clone());
+                jp.push(j.payload.clone());
+                jl.push(j.lane as i16);
             }
             for d in &m.dead {
-                tx.execute(&dead, &[&d.destination, &d.action, &d.payload, &d.kind, &d.error, &now_ms]).map_err(pg)?;
+                dd.push(d.destination.clone());
+                da.push(d.action.clone());
+                dp.push(d.payload.clone());
+                dk.push(d.kind.clone());
+                de.push(d.error.clone());
             }
-            accepted.new += 1;
+        }
+        if !jd.is_empty() {
+            tx.execute(
+                "INSERT INTO jobs (destination, action, user_key, payload, lane, queued_at, next_at)
+                 SELECT d, a, u, p, l, $6, $6 FROM unnest($1::TEXT[], $2::TEXT[], $3::TEXT[], $4::TEXT[], $5::SMALLINT[])
+                 WITH ORDINALITY AS t(d, a, u, p, l, n) ORDER BY n",
+                &[&jd, &ja, &ju, &jp, &jl, &now_ms],
+            )
+            .map_err(pg)?;
+        }
+        if !dd.is_empty() {
+            tx.execute(
+                "INSERT INTO dead (destination, action, payload, attempts, kind, error, failed_at)
+                 SELECT d, a, p, 0, k, e, $6 FROM unnest($1::TEXT[], $2::TEXT[], $3::TEXT[], $4::TEXT[], $5::TEXT[]) AS t(d, a, p, k, e)",
+                &[&dd, &da, &dp, &dk, &de, &now_ms],
+            )
+            .map_err(pg)?;
         }
         if let Some((name, pos)) = checkpoint {
             tx.execute(
@@ -393,6 +425,10 @@ impl Store for Postgres {
     fn queued_in(&self, lane: Lane) -> Result<u64> {
         let n: i64 = self.conn().query_one("SELECT COUNT(*) FROM jobs WHERE lane = $1", &[&(lane as i16)]).map_err(pg)?.get(0);
         Ok(n as u64)
+    }
+
+    fn kind(&self) -> &'static str {
+        "postgres"
     }
 
     fn forget_dead_before(&self, before_ms: i64) -> Result<usize> {

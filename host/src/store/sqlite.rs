@@ -353,6 +353,10 @@ impl Store for Sqlite {
         Ok(self.conn().execute("DELETE FROM seen WHERE at < ?1", params![before_ms])?)
     }
 
+    fn kind(&self) -> &'static str {
+        "sqlite"
+    }
+
     fn forget_dead_before(&self, before_ms: i64) -> Result<usize> {
         Ok(self.conn().execute("DELETE FROM dead WHERE failed_at < ?1", params![before_ms])?)
     }

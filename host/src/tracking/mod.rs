@@ -137,7 +137,7 @@ async fn refresh_gauges(ingest: &Ingest) {
         for (d, n) in counts.queued {
             ingest.metrics.queued.with_label_values(&[d.as_str()]).set(n as i64);
         }
-        ingest.metrics.store_bytes.with_label_values(&["sqlite"]).set(counts.size_bytes as i64);
+        ingest.metrics.store_bytes.with_label_values(&[ingest.store.kind()]).set(counts.size_bytes as i64);
     }
 }
 

@@ -535,8 +535,9 @@ fn two_processes_share_the_work_and_a_kill_9_loses_nothing() {
         let server = if n % 2 == 0 { &a } else { &b };
         assert_eq!(server.batch(&batch).0, 200);
     }
-    // A posted again to the other process is a duplicate there too (shared dedup).
+    // Posted again to the other process: a duplicate there too (shared dedup).
     assert_eq!(b.batch(&[track(0)]).0, 200);
+    assert_eq!(metric(&b.addr, "sluice_events_duplicate_total"), 1.0);
     wait_for("the first deliveries", Duration::from_secs(20), || !api.seen().is_empty());
     let mut a = a;
     let _ = a.child.kill();

@@ -46,6 +46,9 @@ struct ServerFile {
     lease_seconds: Option<u64>,
     /// How long dead letters are kept (default 30 days).
     dead_letter_days: Option<f64>,
+    /// The Postgres password (read by `store_location`, before modules load).
+    #[allow(dead_code)]
+    store_password: Option<toml::Value>,
 }
 
 /// The `[server]` table, resolved.
@@ -276,6 +279,8 @@ impl Live {
 #[derive(Debug, Clone)]
 pub struct StoreLocation {
     pub url: Option<String>,
+    /// `[server] store_password`: a string, `{ env = "VAR" }` or `{ file = "path" }`.
+    pub password: Option<crate::secrets::Secret>,
     pub data_dir: std::path::PathBuf,
     pub lease: std::time::Duration,
 }
@@ -286,9 +291,45 @@ pub fn store_location(path: &Path) -> Result<StoreLocation> {
         toml::from_str(&text).map_err(|e| Error::config(format!("{}: {}", path.display(), e.message())))?;
     let server = table.get("server");
     let field = |k: &str| server.and_then(|s| s.get(k));
+    let password = field("store_password")
+        .map(|v| crate::secrets::resolve_secret("store_password", &serde_json::to_value(v).unwrap_or(Value::Null)))
+        .transpose()?
+        .map(crate::secrets::Secret::new);
     Ok(StoreLocation {
+        password,
         url: field("store").and_then(|v| v.as_str()).map(str::to_string),
         data_dir: field("data_dir").and_then(|v| v.as_str()).map_or_else(|| DEFAULT_DATA_DIR.into(), std::path::PathBuf::from),
         lease: std::time::Duration::from_secs(field("lease_seconds").and_then(|v| v.as_integer()).unwrap_or(60).max(1) as u64),
     })
+}
+
+#[cfg(test)]
+mod store_location_tests {
+    use super::*;
+
+    #[test]
+    fn the_store_and_its_password_come_from_the_server_table() {
+        let dir = std::env::temp_dir().join(format!("sluice-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("sluice.toml");
+        std::fs::write(&dir.join("pw"), "s3cret\n").unwrap();
+        std::fs::write(
+            &path,
+            format!(
+                "[server]\nstore = \"postgres://sluice@db:5432/q\"\nstore_password = {{ file = \"{}\" }}\nlease_seconds = 7\n",
+                dir.join("pw").display()
+            ),
+        )
+        .unwrap();
+        let at = store_location(&path).unwrap();
+        assert_eq!(at.url.as_deref(), Some("postgres://sluice@db:5432/q"));
+        assert_eq!(at.password.as_ref().map(|p| p.expose()), Some("s3cret"));
+        assert_eq!(at.lease, std::time::Duration::from_secs(7));
+        assert!(!format!("{at:?}").contains("s3cret"));
+        std::fs::write(&path, "[[destination]]\nname = \"x\"\nmodule = \"toplyne\"\n").unwrap();
+        let at = store_location(&path).unwrap();
+        assert!(at.url.is_none() && at.password.is_none());
+        assert_eq!(at.data_dir, std::path::PathBuf::from(DEFAULT_DATA_DIR));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

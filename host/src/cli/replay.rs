@@ -123,7 +123,10 @@ async fn run(cli: &Cli, args: &ReplayArgs) -> Result<()> {
     // queue: it claims work like any of them until its own lane is empty.
     let served = location.url.is_none() && Sqlite::is_locked(&data_dir);
     let (url, dir, lease) = (location.url.clone(), data_dir.clone(), location.lease);
-    let (store, shared_budgets) = tokio::task::spawn_blocking(move || sluice::store::open_shared(url.as_deref(), &dir, !served, lease))
+    let password = location.password.clone();
+    let (store, shared_budgets) = tokio::task::spawn_blocking(move || {
+        sluice::store::open_shared(url.as_deref(), password.as_ref().map(|p| p.expose()), &dir, !served, lease)
+    })
         .await
         .map_err(|e| Error::config(format!("the store task failed: {e}")))?
         .map_err(|e| Error::config(e.to_string()))?;

@@ -62,7 +62,10 @@ async fn run(cli: &Cli, args: &ServeArgs) -> Result<()> {
     let store_url = args.store.clone().or_else(|| location.url.clone());
     // The Postgres client blocks (it drives its own runtime): open it off the async workers.
     let (url, dir, lease) = (store_url.clone(), data_dir.clone(), location.lease);
-    let (store, shared_budgets) = tokio::task::spawn_blocking(move || sluice::store::open_shared(url.as_deref(), &dir, true, lease))
+    let password = location.password.clone();
+    let (store, shared_budgets) = tokio::task::spawn_blocking(move || {
+        sluice::store::open_shared(url.as_deref(), password.as_ref().map(|p| p.expose()), &dir, true, lease)
+    })
         .await
         .map_err(|e| Error::config(format!("the store task failed: {e}")))?
         .map_err(|e| Error::config(e.to_string()))?;

@@ -107,19 +107,20 @@ pub struct StoreError(pub String);
 /// the shared engine; nothing means SQLite in `data_dir` (with the data
 /// directory's lock when `exclusive`).
 pub fn open(url: Option<&str>, data_dir: &std::path::Path, exclusive: bool, lease: std::time::Duration) -> Result<std::sync::Arc<dyn Store>> {
-    Ok(open_shared(url, data_dir, exclusive, lease)?.0)
+    Ok(open_shared(url, None, data_dir, exclusive, lease)?.0)
 }
 
 /// [`open`], plus the shared rate-budget log when the store is shared.
 pub fn open_shared(
     url: Option<&str>,
+    password: Option<&str>,
     data_dir: &std::path::Path,
     exclusive: bool,
     lease: std::time::Duration,
 ) -> Result<(std::sync::Arc<dyn Store>, Option<std::sync::Arc<dyn crate::budget::SharedLog>>)> {
     match url {
         Some(u) if u.starts_with("postgres://") || u.starts_with("postgresql://") => {
-            let pg = std::sync::Arc::new(pg::Postgres::open(u, 4, lease)?);
+            let pg = std::sync::Arc::new(pg::Postgres::open(u, password, 4, lease)?);
             Ok((pg.clone(), Some(pg)))
         }
         Some(u) => Err(StoreError(format!("'{u}' is not a store URL: use postgres://USER@HOST:PORT/DB, or leave it out for SQLite"))),

@@ -143,12 +143,13 @@ fn pg(e: postgres::Error) -> StoreError {
 
 impl Postgres {
     /// Connects (`postgres://user@host:port/db`; the password from the URL, or
-    /// `PGPASSWORD`), migrates, and holds `connections` connections.
-    pub fn open(url: &str, connections: usize, lease: Duration) -> Result<Postgres> {
+    /// `PGPASSWORD`, or `password` from the config), migrates, and holds
+    /// `connections` connections.
+    pub fn open(url: &str, password: Option<&str>, connections: usize, lease: Duration) -> Result<Postgres> {
         let mut conns = Vec::new();
         for _ in 0..connections.max(1) {
             let mut config: postgres::Config = url.parse().map_err(|e: postgres::Error| StoreError(format!("the store URL: {e}")))?;
-            if let Ok(pw) = std::env::var("PGPASSWORD") {
+            if let Some(pw) = password.map(str::to_string).or_else(|| std::env::var("PGPASSWORD").ok()) {
                 config.password(pw);
             }
             config.application_name("sluice");

@@ -584,3 +584,39 @@ fn two_processes_share_talon_ones_budget() {
     a.stop();
     b.stop();
 }
+
+#[test]
+fn one_users_events_stay_in_order_across_processes() {
+    let _one_at_a_time = exclusive();
+    let Some(pg) = support::Pg::start("order") else { return };
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let api = rt.block_on(Recorder::start());
+    api.answer(Answer { delay: Duration::from_millis(30), ..Answer::default() });
+    let store = format!("store = \"{}\"", pg.url);
+    let routes = vec![format!("{TOPLYNE}={}", api.url())];
+    let a = Server::start_with("pg-order-a", &store, TOPLYNE_PRESETS, routes.clone(), modules_dir());
+    let b = Server::start_with("pg-order-b", &store, TOPLYNE_PRESETS, routes, modules_dir());
+    // 20 users, 10 events each, in order, each event posted to one process or the other.
+    for seq in 0..10 {
+        let batch: Vec<Value> = (0..20)
+            .map(|u| json!({"type": "track", "event": "Step", "userId": format!("user-{u}"), "messageId": format!("m-{u}-{seq}"),
+                            "timestamp": "2023-02-22T15:21:15.449Z", "properties": {"seq": seq}}))
+            .collect();
+        assert_eq!(if seq % 2 == 0 { &a } else { &b }.batch(&batch).0, 200);
+    }
+    wait_for("200 events", Duration::from_secs(60), || users_seen(&api.seen()).values().sum::<usize>() >= 200);
+    let mut seen = api.seen();
+    seen.sort_by_key(|s| s.at);
+    let mut order: BTreeMap<String, Vec<i64>> = BTreeMap::new();
+    for s in &seen {
+        for r in s.json()["events"].as_array().unwrap() {
+            order.entry(r["userId"].as_str().unwrap().to_string()).or_default().push(r["eventProperties"]["seq"].as_i64().unwrap());
+        }
+    }
+    assert_eq!(order.len(), 20);
+    for (user, seqs) in &order {
+        assert_eq!(seqs, &(0..10).collect::<Vec<_>>(), "{user}'s events arrived out of order");
+    }
+    a.stop();
+    b.stop();
+}

@@ -620,3 +620,29 @@ fn one_users_events_stay_in_order_across_processes() {
     a.stop();
     b.stop();
 }
+
+#[test]
+fn a_replay_against_the_shared_store_is_delivered() {
+    let _one_at_a_time = exclusive();
+    let Some(pg) = support::Pg::start("replay") else { return };
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let api = rt.block_on(Recorder::start());
+    let dir = root().join("target/test-serve/pg-replay");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("sluice.toml");
+    std::fs::write(&config, format!("[server]\nwrite_keys = [\"{KEY}\"]\nstore = \"{}\"\n\n{TOPLYNE_PRESETS}", pg.url)).unwrap();
+    let history = dir.join("history.ndjson");
+    std::fs::write(&history, (0..500).map(|i| track(i).to_string()).collect::<Vec<_>>().join("\n")).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_sluice"))
+        .args(["replay", "--config", config.to_str().unwrap(), "--events", history.to_str().unwrap()])
+        .args(["--route", &format!("{TOPLYNE}={}", api.url())])
+        .env("SLUICE_MODULES", modules_dir())
+        .env("SLUICE_CACHE_DIR", support::cache_dir())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: Value = serde_json::from_str(String::from_utf8_lossy(&out.stdout).lines().last().unwrap()).unwrap();
+    assert_eq!(report["queued"], json!(500), "{report}");
+    assert_eq!(users_seen(&api.seen()).len(), 500, "every replayed event delivered before replay returns");
+}

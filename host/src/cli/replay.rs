@@ -214,7 +214,7 @@ async fn run(cli: &Cli, args: &ReplayArgs) -> Result<()> {
                 .map_err(|e| Error::config(format!("the store task failed: {e}")))?
                 .map_err(|e| Error::config(e.to_string()))?;
             // Keep the replay lane from running far ahead of delivery.
-            while !served && store.queued_in(Lane::Replay).unwrap_or(0) > 50_000 {
+            while !served && replay_queued(&store).await > 50_000 {
                 progress.update(line_no, queued, "waiting for delivery");
                 tokio::time::sleep(Duration::from_millis(200)).await;
             }
@@ -229,7 +229,7 @@ async fn run(cli: &Cli, args: &ReplayArgs) -> Result<()> {
     }
     if let Some(d) = deliverer {
         loop {
-            let left = store.queued_in(Lane::Replay).unwrap_or(0);
+            let left = replay_queued(&store).await;
             progress.update(line_no, left, "delivering");
             if left == 0 {
                 break;
@@ -239,12 +239,19 @@ async fn run(cli: &Cli, args: &ReplayArgs) -> Result<()> {
         let _ = stop_tx.send(true);
         let _ = d.await;
     }
-    let dead = store.counts().map(|c| c.dead).unwrap_or(0);
+    let s = store.clone();
+    let dead = tokio::task::spawn_blocking(move || s.counts().map(|c| c.dead).unwrap_or(0)).await.unwrap_or(0);
     println!(
         "{}",
         json!({"ok": true, "lines": line_no, "resumed_after": resume, "queued": queued, "delivered_by": if served { "serve" } else { "replay" }, "dead_letters_in_store": dead})
     );
     Ok(())
+}
+
+/// Jobs still queued in the replay lane (off the async workers: stores block).
+async fn replay_queued(store: &Arc<dyn sluice::store::Store>) -> u64 {
+    let s = store.clone();
+    tokio::task::spawn_blocking(move || s.queued_in(Lane::Replay).unwrap_or(0)).await.unwrap_or(0)
 }
 
 fn in_range(event: &Value, since: Option<chrono::DateTime<chrono::Utc>>, until: Option<chrono::DateTime<chrono::Utc>>) -> bool {

@@ -181,6 +181,7 @@ async fn run(cli: &Cli, args: &ReplayArgs) -> Result<()> {
     let mut buf = String::new();
     let mut queued = 0u64;
     let mut skipped_bad = 0u64;
+    let mut duplicates = 0u64;
     loop {
         buf.clear();
         let n = reader.read_line(&mut buf).map_err(|e| Error::config(format!("cannot read the events: {e}")))?;
@@ -198,6 +199,11 @@ async fn run(cli: &Cli, args: &ReplayArgs) -> Result<()> {
                         if planned.message_id.is_empty() {
                             planned.message_id = format!("replay-{name}-{line_no}");
                         }
+                        // A replay for one destination must not mark the
+                        // message as seen for the others.
+                        if let Some(d) = &args.destination {
+                            planned.message_id = format!("{}@{d}", planned.message_id);
+                        }
                         queued += planned.jobs.len() as u64;
                         chunk.push(planned);
                     }
@@ -209,10 +215,11 @@ async fn run(cli: &Cli, args: &ReplayArgs) -> Result<()> {
         if chunk.len() >= CHUNK || (eof && (!chunk.is_empty() || line_no > resume)) {
             let (s, list, now) = (store.clone(), std::mem::take(&mut chunk), chrono::Utc::now().timestamp_millis());
             let (cp_name, pos) = (name.clone(), line_no);
-            tokio::task::spawn_blocking(move || s.accept(list, now, window_ms, Some((&cp_name, pos))))
+            let accepted = tokio::task::spawn_blocking(move || s.accept(list, now, window_ms, Some((&cp_name, pos))))
                 .await
                 .map_err(|e| Error::config(format!("the store task failed: {e}")))?
                 .map_err(|e| Error::config(e.to_string()))?;
+            duplicates += accepted.duplicates as u64;
             // Keep the replay lane from running far ahead of delivery.
             while !served && replay_queued(&store).await > 50_000 {
                 progress.update(line_no, queued, "waiting for delivery");
@@ -243,7 +250,7 @@ async fn run(cli: &Cli, args: &ReplayArgs) -> Result<()> {
     let dead = tokio::task::spawn_blocking(move || s.counts().map(|c| c.dead).unwrap_or(0)).await.unwrap_or(0);
     println!(
         "{}",
-        json!({"ok": true, "lines": line_no, "resumed_after": resume, "queued": queued, "delivered_by": if served { "serve" } else { "replay" }, "dead_letters_in_store": dead})
+        json!({"ok": true, "lines": line_no, "resumed_after": resume, "queued": queued, "duplicates": duplicates, "delivered_by": if served { "serve" } else { "replay" }, "dead_letters_in_store": dead})
     );
     Ok(())
 }

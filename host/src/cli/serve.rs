@@ -246,20 +246,17 @@ enum DlqCommand {
 }
 
 /// The store without loading modules: `--store`, else `--data-dir`, else the
-/// config's `[server]` (its `store`, else its `data_dir`).
-fn store_of(args: &DlqArgs) -> Result<(Option<String>, PathBuf)> {
-    let server = match &args.config {
-        None => None,
-        Some(path) => {
-            let text = sluice::files::read_to_string(path).map_err(|e| Error::config(format!("cannot read {}: {e}", path.display())))?;
-            let table: toml::Table = toml::from_str(&text).map_err(|e| Error::config(format!("{}: {}", path.display(), e.message())))?;
-            table.get("server").cloned()
-        }
-    };
-    let field = |k: &str| server.as_ref().and_then(|s| s.get(k)).and_then(|v| v.as_str()).map(str::to_string);
-    let url = args.store.clone().or_else(|| if args.data_dir.is_some() { None } else { field("store") });
-    let dir = args.data_dir.clone().or_else(|| field("data_dir").map(PathBuf::from)).unwrap_or_else(|| sluice::config::DEFAULT_DATA_DIR.into());
-    Ok((url, dir))
+/// config's `[server]` (its `store` and `store_password`, else its `data_dir`).
+fn store_of(args: &DlqArgs) -> Result<(Option<String>, Option<sluice::secrets::Secret>, PathBuf)> {
+    let location = args.config.as_deref().map(sluice::config::store_location).transpose()?;
+    let url = args.store.clone().or_else(|| if args.data_dir.is_some() { None } else { location.as_ref().and_then(|l| l.url.clone()) });
+    let password = location.as_ref().and_then(|l| l.password.clone());
+    let dir = args
+        .data_dir
+        .clone()
+        .or_else(|| location.map(|l| l.data_dir))
+        .unwrap_or_else(|| sluice::config::DEFAULT_DATA_DIR.into());
+    Ok((url, password, dir))
 }
 
 pub async fn dlq(_cli: &Cli, args: &DlqArgs) -> i32 {
@@ -273,11 +270,14 @@ pub async fn dlq(_cli: &Cli, args: &DlqArgs) -> i32 {
 }
 
 fn run_dlq(args: &DlqArgs) -> Result<i32> {
-    let (url, dir) = store_of(args)?;
+    let (url, password, dir) = store_of(args)?;
     if url.is_none() && !dir.join("sluice.db").exists() {
         return Err(Error::config(format!("{} holds no sluice queue (no sluice.db): give --data-dir, --store or --config", dir.display())));
     }
-    let store = sluice::store::open(url.as_deref(), &dir, false, Duration::from_secs(60)).map_err(|e| Error::config(e.to_string()))?;
+    let password = password.as_ref().map(|p| p.expose());
+    let store = sluice::store::open_shared(url.as_deref(), password, &dir, false, Duration::from_secs(60))
+        .map_err(|e| Error::config(e.to_string()))?
+        .0;
     let fail = |e: sluice::store::StoreError| Error::config(e.to_string());
     match &args.command {
         DlqCommand::List { destination, limit } => {

@@ -89,6 +89,7 @@ impl Service {
         let name = inst.name.clone();
         let (done_tx, done_rx) = mpsc::unbounded_channel::<Done<Tag>>();
         let mut generation = self.config.generation();
+        let mut last_kept = std::time::Instant::now();
         let mut lane = Lane::start(self.runtime.clone(), inst.client.clone(), self.lanes, done_tx.clone());
         let biggest_batch = inst.routes.iter().filter_map(|r| r.action.batch).map(|b| b.max_events as usize).max().unwrap_or(1);
         let capacity = self.lanes.concurrency.max(1) * biggest_batch;
@@ -101,9 +102,24 @@ impl Service {
             if self.config.generation() != generation {
                 // A module was reloaded: new work goes through a lane on the new
                 // version; the old lane finishes what it holds on the old one.
+                // The instance is found by name: the new configuration may list
+                // them in another order (and if it dropped this one, the old
+                // lane carries on).
                 generation = self.config.generation();
-                let client = self.config.get().instances[n].client.clone();
-                lane = Lane::start(self.runtime.clone(), client, self.lanes, done_tx.clone());
+                if let Some(inst) = self.config.get().instances.iter().find(|i| i.name == name) {
+                    lane = Lane::start(self.runtime.clone(), inst.client.clone(), self.lanes, done_tx.clone());
+                }
+            }
+            // A shared store's claims lapse unless kept: keep what this process holds.
+            if let Some(lease) = self.store.lease() {
+                if last_kept.elapsed() >= lease / 3 {
+                    last_kept = std::time::Instant::now();
+                    let held: Vec<i64> = in_flight.lock().unwrap_or_else(|p| p.into_inner()).iter().copied().collect();
+                    let store = self.store.clone();
+                    if let Ok(Err(e)) = tokio::task::spawn_blocking(move || store.keep(&held, now_ms())).await {
+                        tracing::warn!(destination = %name, "cannot extend the claims on jobs in flight: {e}");
+                    }
+                }
             }
             let taken = in_flight.lock().unwrap_or_else(|p| p.into_inner()).clone();
             let free = capacity.saturating_sub(taken.len());

@@ -123,7 +123,14 @@ pub fn open_shared(
             let pg = std::sync::Arc::new(pg::Postgres::open(u, password, 4, lease)?);
             Ok((pg.clone(), Some(pg)))
         }
-        Some(u) => Err(StoreError(format!("'{u}' is not a store URL: use postgres://USER@HOST:PORT/DB, or leave it out for SQLite"))),
+        Some(u) => {
+            // Never echo a password given in the URL.
+            let shown = match u.split_once('@') {
+                Some((_, host)) => format!("…@{host}"),
+                None => u.to_string(),
+            };
+            Err(StoreError(format!("'{shown}' is not a store URL: use postgres://USER@HOST:PORT/DB, or leave it out for SQLite")))
+        }
         None => Ok((std::sync::Arc::new(sqlite::Sqlite::open(data_dir, exclusive)?), None)),
     }
 }
@@ -164,4 +171,12 @@ pub trait Store: Send + Sync {
     fn forget_dead_before(&self, before_ms: i64) -> Result<usize>;
     /// What the store is, for metrics: `sqlite` or `postgres`.
     fn kind(&self) -> &'static str;
+    /// Extends the lease on jobs this process still holds (shared stores).
+    fn keep(&self, _ids: &[i64], _now_ms: i64) -> Result<()> {
+        Ok(())
+    }
+    /// How long a claim lasts unless kept (shared stores); `None` for a store one process owns.
+    fn lease(&self) -> Option<std::time::Duration> {
+        None
+    }
 }

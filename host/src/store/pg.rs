@@ -295,20 +295,21 @@ impl Store for Postgres {
     }
 
     fn due(&self, destination: &str, limit: usize, in_flight: &HashSet<i64>, now_ms: i64) -> Result<Vec<Job>> {
-        let _ = in_flight; // leases keep this process's in-flight jobs out
+        // Jobs this process still holds stay out even if their lease lapsed.
+        let holding: Vec<i64> = in_flight.iter().copied().collect();
         let mut c = self.conn();
         let lease_until = now_ms + self.lease.as_millis() as i64;
         let rows = c
             .query(
                 "UPDATE jobs SET lease_until = $3, owner = $4 WHERE id IN (
                     SELECT id FROM jobs j
-                    WHERE destination = $1 AND next_at <= $2 AND lease_until <= $2
+                    WHERE destination = $1 AND next_at <= $2 AND lease_until <= $2 AND NOT (id = ANY($6))
                       AND (user_key IS NULL OR NOT EXISTS (
                            SELECT 1 FROM jobs e WHERE e.destination = j.destination AND e.user_key = j.user_key AND e.id < j.id))
                     ORDER BY lane, id LIMIT $5
                     FOR UPDATE SKIP LOCKED)
                  RETURNING id, destination, action, user_key, payload, attempts, queued_at",
-                &[&destination, &now_ms, &lease_until, &self.owner, &(limit as i64)],
+                &[&destination, &now_ms, &lease_until, &self.owner, &(limit as i64), &holding],
             )
             .map_err(pg)?;
         let mut jobs: Vec<Job> = rows
@@ -331,15 +332,18 @@ impl Store for Postgres {
         if ids.is_empty() {
             return Ok(());
         }
-        self.conn().execute("DELETE FROM jobs WHERE id = ANY($1)", &[&ids]).map_err(pg)?;
+        // Only jobs this process still owns: one another process took over
+        // after a lapsed lease is its to finish.
+        self.conn().execute("DELETE FROM jobs WHERE id = ANY($1) AND owner = $2", &[&ids, &self.owner]).map_err(pg)?;
         Ok(())
     }
 
     fn retry(&self, id: i64, next_at_ms: i64, error: &str) -> Result<()> {
         self.conn()
             .execute(
-                "UPDATE jobs SET attempts = attempts + 1, next_at = $2, last_error = $3, lease_until = 0, owner = NULL WHERE id = $1",
-                &[&id, &next_at_ms, &error],
+                "UPDATE jobs SET attempts = attempts + 1, next_at = $2, last_error = $3, lease_until = 0, owner = NULL
+                 WHERE id = $1 AND owner = $4",
+                &[&id, &next_at_ms, &error, &self.owner],
             )
             .map_err(pg)?;
         Ok(())
@@ -350,11 +354,11 @@ impl Store for Postgres {
         let mut tx = c.transaction().map_err(pg)?;
         tx.execute(
             "INSERT INTO dead (destination, action, user_key, payload, attempts, kind, error, status, failed_at)
-             SELECT destination, action, user_key, payload, attempts + 1, $2, $3, $4, $5 FROM jobs WHERE id = $1",
-            &[&id, &kind, &error, &status.map(i32::from), &now_ms],
+             SELECT destination, action, user_key, payload, attempts + 1, $2, $3, $4, $5 FROM jobs WHERE id = $1 AND owner = $6",
+            &[&id, &kind, &error, &status.map(i32::from), &now_ms, &self.owner],
         )
         .map_err(pg)?;
-        tx.execute("DELETE FROM jobs WHERE id = $1", &[&id]).map_err(pg)?;
+        tx.execute("DELETE FROM jobs WHERE id = $1 AND owner = $2", &[&id, &self.owner]).map_err(pg)?;
         tx.commit().map_err(pg)
     }
 
@@ -430,6 +434,21 @@ impl Store for Postgres {
 
     fn kind(&self) -> &'static str {
         "postgres"
+    }
+
+    fn keep(&self, ids: &[i64], now_ms: i64) -> Result<()> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let until = now_ms + self.lease.as_millis() as i64;
+        self.conn()
+            .execute("UPDATE jobs SET lease_until = $2 WHERE id = ANY($1) AND owner = $3", &[&ids, &until, &self.owner])
+            .map_err(pg)?;
+        Ok(())
+    }
+
+    fn lease(&self) -> Option<Duration> {
+        Some(self.lease)
     }
 
     fn forget_dead_before(&self, before_ms: i64) -> Result<usize> {

@@ -134,6 +134,10 @@ pub async fn handle(ingest: Arc<Ingest>, ready: bool, req: Request<Incoming>) ->
 async fn refresh_gauges(ingest: &Ingest) {
     let store = ingest.store.clone();
     if let Ok(Ok(counts)) = tokio::task::spawn_blocking(move || store.counts()).await {
+        // A destination with nothing queued has no row: it reads 0, not its last backlog.
+        for inst in &ingest.config.get().instances {
+            ingest.metrics.queued.with_label_values(&[inst.name.as_str()]).set(0);
+        }
         for (d, n) in counts.queued {
             ingest.metrics.queued.with_label_values(&[d.as_str()]).set(n as i64);
         }

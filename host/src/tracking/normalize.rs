@@ -66,6 +66,8 @@ pub fn message(
     let Value::Object(mut m) = raw else {
         return Err(rejected("invalid_message", format!("{at}a message must be a JSON object")));
     };
+    // The write key authenticates the request; it is not part of the event.
+    m.remove("writeKey");
     let size = serde_json::to_string(&m).map(|s| s.len()).unwrap_or(0);
     if size > MAX_MESSAGE_BYTES {
         return Err(rejected(
@@ -204,6 +206,9 @@ mod tests {
         assert_eq!(e(big, Some("track")).code, "message_too_large");
         let many = json!({"batch": vec![json!({"type": "identify"}); MAX_BATCH_MESSAGES + 1]});
         assert_eq!(e(many, None).code, "batch_too_large");
+        // The write key is not stored with the event.
+        let m = body(json!({"event": "E", "writeKey": "wk"}), Some("track"), at(NOW)).unwrap();
+        assert!(m[0].get("writeKey").is_none());
         // The endpoint implies the type.
         assert_eq!(body(json!({"event": "E"}), Some("track"), at(NOW)).unwrap()[0]["type"], "track");
     }

@@ -214,7 +214,15 @@ impl Budget {
         if let Some((log, client)) = &self.shared {
             loop {
                 let (log, client, requests) = (log.clone(), client.clone(), self.rate.requests);
-                let grant = tokio::task::spawn_blocking(move || log.try_grant(&client, requests, span)).await;
+                // If this wait is dropped while the grant is being made, the
+                // blocking task finds no one to hand it to and gives it back.
+                let (tx, rx) = tokio::sync::oneshot::channel();
+                tokio::task::spawn_blocking(move || {
+                    if let Err(Ok(Grant::Granted(id))) = tx.send(log.try_grant(&client, requests, span)) {
+                        log.cancel(&client, id);
+                    }
+                });
+                let grant = rx.await;
                 match grant {
                     Ok(Ok(Grant::Granted(id))) => return Ticket { budget: self.clone(), departed: false, shared_id: Some(id) },
                     Ok(Ok(Grant::Wait(d))) => tokio::time::sleep(d.clamp(Duration::from_millis(5), Duration::from_millis(250))).await,
@@ -222,8 +230,8 @@ impl Budget {
                         tracing::warn!("the shared rate budget is unavailable ({e}); holding the request");
                         tokio::time::sleep(Duration::from_millis(500)).await;
                     }
-                    Err(e) => {
-                        tracing::warn!("the shared rate budget task failed ({e}); holding the request");
+                    Err(_) => {
+                        tracing::warn!("the shared rate budget task failed; holding the request");
                         tokio::time::sleep(Duration::from_millis(500)).await;
                     }
                 }

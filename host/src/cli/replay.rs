@@ -184,7 +184,9 @@ async fn run(cli: &Cli, args: &ReplayArgs) -> Result<()> {
     let mut duplicates = 0u64;
     loop {
         buf.clear();
-        let n = reader.read_line(&mut buf).map_err(|e| Error::config(format!("cannot read the events: {e}")))?;
+        // Reading (stdin, gzip) blocks: let the runtime move its other work off this thread.
+        let n = tokio::task::block_in_place(|| reader.read_line(&mut buf))
+            .map_err(|e| Error::config(format!("cannot read the events: {e}")))?;
         let eof = n == 0;
         if !eof {
             line_no += 1;

@@ -22,7 +22,7 @@ use sluice::delivery::{self, retry, service::Service};
 use sluice::error::{Error, Result};
 use sluice::metrics::Metrics;
 use sluice::store::{sqlite::Sqlite, Lane};
-use tokio::sync::{watch, Notify};
+use tokio::sync::watch;
 
 use super::{output, Cli, RunFlags};
 
@@ -168,7 +168,7 @@ async fn run(cli: &Cli, args: &ReplayArgs) -> Result<()> {
             metrics: Arc::new(Metrics::new()),
             retry: retry::Policy { max_age: server.map_or(retry::Policy::default().max_age, |s| s.max_age), ..Default::default() },
             lanes: delivery::Options { concurrency: server.map_or(64, |s| s.concurrency), ..Default::default() },
-            wake: Arc::new(Notify::new()),
+            wake: watch::channel(0u64).1,
         });
         tokio::spawn(service.run(stop_rx.clone(), Duration::from_secs(15)))
     });

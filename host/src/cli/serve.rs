@@ -15,7 +15,7 @@ use sluice::error::{Error, Result};
 use sluice::metrics::Metrics;
 use sluice::store::Store;
 use sluice::tracking::{self, Ingest};
-use tokio::sync::{watch, Notify};
+use tokio::sync::watch;
 
 use super::{output, Cli, RunFlags};
 
@@ -79,7 +79,8 @@ async fn run(cli: &Cli, args: &ServeArgs) -> Result<()> {
         (server.write_keys.clone(), server.dedup_window, server.max_age, server.concurrency, server.dead_letter_retention);
     let config = Arc::new(Live::new(config));
     let metrics = Arc::new(Metrics::new());
-    let wake = Arc::new(Notify::new());
+    let (wake, woken) = watch::channel(0u64);
+    let wake = Arc::new(wake);
 
     let ingest = Arc::new(Ingest {
         store: store.clone(),
@@ -87,7 +88,7 @@ async fn run(cli: &Cli, args: &ServeArgs) -> Result<()> {
         write_keys,
         metrics: metrics.clone(),
         dedup_window_ms: dedup_window.as_millis() as i64,
-        wake: wake.clone(),
+        wake,
     });
     let service = Arc::new(Service {
         store: store.clone(),
@@ -96,7 +97,7 @@ async fn run(cli: &Cli, args: &ServeArgs) -> Result<()> {
         metrics: metrics.clone(),
         retry: retry::Policy { max_age, ..Default::default() },
         lanes: delivery::Options { concurrency, ..Default::default() },
-        wake,
+        wake: woken,
     });
 
     let listener = tokio::net::TcpListener::bind(&listen)

@@ -41,7 +41,7 @@ pub struct Service {
     pub retry: retry::Policy,
     pub lanes: Options,
     /// Notified when new work is stored.
-    pub wake: Arc<Notify>,
+    pub wake: watch::Receiver<u64>,
 }
 
 fn now_ms() -> i64 {
@@ -90,6 +90,7 @@ impl Service {
         let (done_tx, done_rx) = mpsc::unbounded_channel::<Done<Tag>>();
         let mut generation = self.config.generation();
         let mut last_kept = std::time::Instant::now();
+        let mut wake = self.wake.clone();
         let mut lane = Lane::start(self.runtime.clone(), inst.client.clone(), self.lanes, done_tx.clone());
         let biggest_batch = inst.routes.iter().filter_map(|r| r.action.batch).map(|b| b.max_events as usize).max().unwrap_or(1);
         let capacity = self.lanes.concurrency.max(1) * biggest_batch;
@@ -154,7 +155,7 @@ impl Service {
             } else if got == 0 {
                 // Nothing due: wait for new work, a retry coming due, or the stop.
                 tokio::select! {
-                    _ = self.wake.notified() => {}
+                    _ = wake.changed() => {}
                     _ = freed.notified() => {}
                     _ = stop.changed() => {}
                     _ = tokio::time::sleep(Duration::from_millis(250)) => {}

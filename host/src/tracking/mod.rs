@@ -40,7 +40,7 @@ pub struct Ingest {
     pub metrics: Arc<Metrics>,
     pub dedup_window_ms: i64,
     /// Wakes the delivery loops when new work is stored.
-    pub wake: Arc<tokio::sync::Notify>,
+    pub wake: Arc<tokio::sync::watch::Sender<u64>>,
 }
 
 type Reply = Response<Full<Bytes>>;
@@ -202,7 +202,8 @@ async fn track(ingest: &Arc<Ingest>, implied: Option<&'static str>, req: Request
         Ok(Ok(accepted)) => {
             m.accepted.inc_by(accepted.new as u64);
             m.duplicates.inc_by(accepted.duplicates as u64);
-            ingest.wake.notify_waiters();
+            // A counter, not a notification: a loop busy mid-query still sees it.
+            ingest.wake.send_modify(|n| *n = n.wrapping_add(1));
             reply(StatusCode::OK, json!({"success": true}))
         }
         Ok(Err(e)) => {

@@ -31,6 +31,7 @@ struct File {
 /// `[server]`: what `sluice serve` needs beyond the destinations.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[allow(dead_code)] // data_dir, store, store_password, lease_seconds: read by `store_location`
 struct ServerFile {
     listen: Option<String>,
     data_dir: Option<std::path::PathBuf>,
@@ -46,22 +47,20 @@ struct ServerFile {
     lease_seconds: Option<u64>,
     /// How long dead letters are kept (default 30 days).
     dead_letter_days: Option<f64>,
-    /// The Postgres password (read by `store_location`, before modules load).
-    #[allow(dead_code)]
+    /// The Postgres password.
     store_password: Option<toml::Value>,
 }
 
 /// The `[server]` table, resolved.
 #[derive(Debug)]
+/// (Where the queue lives, `data_dir`, `store`, `store_password` and
+/// `lease_seconds`, is read by [`store_location`] before modules load.)
 pub struct Server {
     pub listen: String,
-    pub data_dir: std::path::PathBuf,
     pub write_keys: Vec<crate::secrets::Secret>,
     pub dedup_window: std::time::Duration,
     pub max_age: std::time::Duration,
     pub concurrency: usize,
-    pub store: Option<String>,
-    pub lease: std::time::Duration,
     pub dead_letter_retention: std::time::Duration,
 }
 
@@ -89,13 +88,10 @@ impl ServerFile {
             .collect::<Result<Vec<_>>>()?;
         Ok(Server {
             listen: self.listen.unwrap_or_else(|| DEFAULT_LISTEN.into()),
-            data_dir: self.data_dir.unwrap_or_else(|| DEFAULT_DATA_DIR.into()),
             write_keys,
             dedup_window: hours("dedup_window_hours", self.dedup_window_hours, 24.0)?,
             max_age: hours("max_age_hours", self.max_age_hours, 4.0)?,
             concurrency: self.concurrency.unwrap_or(64).max(1),
-            store: self.store,
-            lease: std::time::Duration::from_secs(self.lease_seconds.unwrap_or(60).max(1)),
             dead_letter_retention: hours("dead_letter_days", self.dead_letter_days.map(|d| d * 24.0), 30.0 * 24.0)?,
         })
     }
@@ -283,6 +279,12 @@ pub struct StoreLocation {
     pub password: Option<crate::secrets::Secret>,
     pub data_dir: std::path::PathBuf,
     pub lease: std::time::Duration,
+}
+
+impl Default for StoreLocation {
+    fn default() -> Self {
+        StoreLocation { url: None, password: None, data_dir: DEFAULT_DATA_DIR.into(), lease: std::time::Duration::from_secs(60) }
+    }
 }
 
 pub fn store_location(path: &Path) -> Result<StoreLocation> {

@@ -57,21 +57,10 @@ fn server_of(config: &Config) -> Result<&Server> {
 async fn run(cli: &Cli, args: &ServeArgs) -> Result<()> {
     let runtime = Arc::new(cli.runtime(&args.flags, 512)?);
     // The store first: a shared one also holds the rate budgets the clients use.
-    let location = sluice::config::store_location(&args.config)?;
-    let data_dir = args.data_dir.clone().unwrap_or_else(|| location.data_dir.clone());
-    let store_url = args.store.clone().or_else(|| location.url.clone());
-    // The Postgres client blocks (it drives its own runtime): open it off the async workers.
-    let (url, dir, lease) = (store_url.clone(), data_dir.clone(), location.lease);
-    let password = location.password.clone();
-    let (store, shared_budgets) = tokio::task::spawn_blocking(move || {
-        sluice::store::open_shared(url.as_deref(), password.as_ref().map(|p| p.expose()), &dir, true, lease)
-    })
-        .await
-        .map_err(|e| Error::config(format!("the store task failed: {e}")))?
-        .map_err(|e| Error::config(e.to_string()))?;
-    if let Some(log) = shared_budgets {
-        runtime.share_budgets(log);
-    }
+    let mut location = sluice::config::store_location(&args.config)?;
+    location.url = args.store.clone().or(location.url);
+    location.data_dir = args.data_dir.clone().unwrap_or(location.data_dir);
+    let store = sluice::store::open_for(&location, true, &runtime).await?;
     let config = Config::load(&args.config, &runtime, &cli.modules).await?;
     let server = server_of(&config)?;
     let listen = args.listen.clone().unwrap_or_else(|| server.listen.clone());
@@ -116,7 +105,8 @@ async fn run(cli: &Cli, args: &ServeArgs) -> Result<()> {
         stop_rx.clone(),
     ));
     let accepting = tokio::spawn(accept(listener, ingest, stop_rx));
-    match &store_url {
+    let data_dir = &location.data_dir;
+    match &location.url {
         Some(_) => eprintln!("sluice serve: listening on http://{addr}, queue in Postgres"),
         None => eprintln!("sluice serve: listening on http://{addr}, data in {}", data_dir.display()),
     }
@@ -153,7 +143,7 @@ async fn accept(listener: tokio::net::TcpListener, ingest: Arc<Ingest>, mut stop
                 let ingest = ingest.clone();
                 let mut stop = stop.clone();
                 open.spawn(async move {
-                    let service = hyper::service::service_fn(move |req| tracking::handle(ingest.clone(), true, req));
+                    let service = hyper::service::service_fn(move |req| tracking::handle(ingest.clone(), req));
                     let conn = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service);
                     let mut conn = std::pin::pin!(conn);
                     tokio::select! {
@@ -248,16 +238,17 @@ enum DlqCommand {
 
 /// The store without loading modules: `--store`, else `--data-dir`, else the
 /// config's `[server]` (its `store` and `store_password`, else its `data_dir`).
-fn store_of(args: &DlqArgs) -> Result<(Option<String>, Option<sluice::secrets::Secret>, PathBuf)> {
-    let location = args.config.as_deref().map(sluice::config::store_location).transpose()?;
-    let url = args.store.clone().or_else(|| if args.data_dir.is_some() { None } else { location.as_ref().and_then(|l| l.url.clone()) });
-    let password = location.as_ref().and_then(|l| l.password.clone());
-    let dir = args
-        .data_dir
-        .clone()
-        .or_else(|| location.map(|l| l.data_dir))
-        .unwrap_or_else(|| sluice::config::DEFAULT_DATA_DIR.into());
-    Ok((url, password, dir))
+fn store_of(args: &DlqArgs) -> Result<sluice::config::StoreLocation> {
+    let mut location = match args.config.as_deref() {
+        Some(path) => sluice::config::store_location(path)?,
+        None => sluice::config::StoreLocation::default(),
+    };
+    if let Some(d) = &args.data_dir {
+        location.data_dir = d.clone();
+        location.url = None;
+    }
+    location.url = args.store.clone().or(location.url);
+    Ok(location)
 }
 
 pub async fn dlq(_cli: &Cli, args: &DlqArgs) -> i32 {
@@ -271,14 +262,14 @@ pub async fn dlq(_cli: &Cli, args: &DlqArgs) -> i32 {
 }
 
 fn run_dlq(args: &DlqArgs) -> Result<i32> {
-    let (url, password, dir) = store_of(args)?;
-    if url.is_none() && !dir.join("sluice.db").exists() {
-        return Err(Error::config(format!("{} holds no sluice queue (no sluice.db): give --data-dir, --store or --config", dir.display())));
+    let location = store_of(args)?;
+    if location.url.is_none() && !location.data_dir.join("sluice.db").exists() {
+        return Err(Error::config(format!(
+            "{} holds no sluice queue (no sluice.db): give --data-dir, --store or --config",
+            location.data_dir.display()
+        )));
     }
-    let password = password.as_ref().map(|p| p.expose());
-    let store = sluice::store::open_shared(url.as_deref(), password, &dir, false, Duration::from_secs(60))
-        .map_err(|e| Error::config(e.to_string()))?
-        .0;
+    let store = sluice::store::open_shared(&location, false).map_err(|e| Error::config(e.to_string()))?.0;
     let fail = |e: sluice::store::StoreError| Error::config(e.to_string());
     match &args.command {
         DlqCommand::List { destination, limit } => {

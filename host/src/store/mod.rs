@@ -103,24 +103,18 @@ pub type Result<T> = std::result::Result<T, StoreError>;
 #[error("the store failed: {0}")]
 pub struct StoreError(pub String);
 
-/// Opens the store `[server] store` / `--store` names: a `postgres://` URL is
-/// the shared engine; nothing means SQLite in `data_dir` (with the data
-/// directory's lock when `exclusive`).
-pub fn open(url: Option<&str>, data_dir: &std::path::Path, exclusive: bool, lease: std::time::Duration) -> Result<std::sync::Arc<dyn Store>> {
-    Ok(open_shared(url, None, data_dir, exclusive, lease)?.0)
-}
-
-/// [`open`], plus the shared rate-budget log when the store is shared.
+/// Opens the store `location` names: a `postgres://` URL is the shared
+/// engine; none means SQLite in `location.data_dir` (taking the data
+/// directory's lock when `exclusive`). Returns the shared rate-budget log too
+/// when the store holds one. Blocks: see [`open_for`] from async code.
 pub fn open_shared(
-    url: Option<&str>,
-    password: Option<&str>,
-    data_dir: &std::path::Path,
+    location: &crate::config::StoreLocation,
     exclusive: bool,
-    lease: std::time::Duration,
 ) -> Result<(std::sync::Arc<dyn Store>, Option<std::sync::Arc<dyn crate::budget::SharedLog>>)> {
-    match url {
+    match location.url.as_deref() {
         Some(u) if u.starts_with("postgres://") || u.starts_with("postgresql://") => {
-            let pg = std::sync::Arc::new(pg::Postgres::open(u, password, 4, lease)?);
+            let password = location.password.as_ref().map(|p| p.expose());
+            let pg = std::sync::Arc::new(pg::Postgres::open(u, password, 4, location.lease)?);
             Ok((pg.clone(), Some(pg)))
         }
         Some(u) => {
@@ -131,8 +125,27 @@ pub fn open_shared(
             };
             Err(StoreError(format!("'{shown}' is not a store URL: use postgres://USER@HOST:PORT/DB, or leave it out for SQLite")))
         }
-        None => Ok((std::sync::Arc::new(sqlite::Sqlite::open(data_dir, exclusive)?), None)),
+        None => Ok((std::sync::Arc::new(sqlite::Sqlite::open(&location.data_dir, exclusive)?), None)),
     }
+}
+
+/// [`open_shared`] off the async workers (the Postgres client drives its own
+/// runtime), handing a shared budget log to `runtime` so that every client
+/// made afterwards shares its budget with the other processes.
+pub async fn open_for(
+    location: &crate::config::StoreLocation,
+    exclusive: bool,
+    runtime: &crate::engine::Runtime,
+) -> std::result::Result<std::sync::Arc<dyn Store>, crate::error::Error> {
+    let location = location.clone();
+    let (store, shared) = tokio::task::spawn_blocking(move || open_shared(&location, exclusive))
+        .await
+        .map_err(|e| crate::error::Error::config(format!("the store task failed: {e}")))?
+        .map_err(|e| crate::error::Error::config(e.to_string()))?;
+    if let Some(log) = shared {
+        runtime.share_budgets(log);
+    }
+    Ok(store)
 }
 
 impl From<rusqlite::Error> for StoreError {

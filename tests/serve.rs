@@ -646,3 +646,43 @@ fn a_replay_against_the_shared_store_is_delivered() {
     assert_eq!(report["queued"], json!(500), "{report}");
     assert_eq!(users_seen(&api.seen()).len(), 500, "every replayed event delivered before replay returns");
 }
+
+#[test]
+fn replay_refuses_bad_arguments_and_skips_lines_that_are_not_events() {
+    let _one_at_a_time = exclusive();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let api = rt.block_on(Recorder::start());
+    let dir = root().join("target/test-serve/replay-bad");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("sluice.toml");
+    std::fs::write(&config, format!("[server]\ndata_dir = \"{}\"\nwrite_keys = [\"{KEY}\"]\n\n{TOPLYNE_PRESETS}", dir.join("data").display())).unwrap();
+    let history = dir.join("history.ndjson");
+    std::fs::write(&history, format!("{}\nnot json\n\u{1b}[2J{{\n[1,2]\n{}\n", track(1), track(2))).unwrap();
+    let replay = |extra: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_sluice"))
+            .args(["replay", "--config", config.to_str().unwrap()])
+            .args(extra)
+            .args(["--route", &format!("{TOPLYNE}={}", api.url())])
+            .env("SLUICE_MODULES", modules_dir())
+            .env("SLUICE_CACHE_DIR", support::cache_dir())
+            .output()
+            .unwrap()
+    };
+    let h = history.to_str().unwrap();
+    for (args, needle) in [
+        (vec!["--events", h, "--since", "yesterday"], "is not an RFC 3339 time"),
+        (vec!["--events", h, "--destination", "nope"], "no destination 'nope'"),
+        (vec!["--events", "/nonexistent/events.ndjson"], "cannot read /nonexistent/events.ndjson"),
+    ] {
+        let out = replay(&args);
+        assert!(!out.status.success(), "{args:?}");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(stdout.contains(needle), "{args:?}: {stdout}");
+    }
+    // Lines that are not events are skipped and counted; the events go through.
+    let out = replay(&["--events", h]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("3 lines were not JSON objects and were skipped"));
+    assert_eq!(users_seen(&api.seen()).len(), 2);
+}

@@ -116,23 +116,13 @@ async fn run(cli: &Cli, args: &ReplayArgs) -> Result<()> {
     let runtime = Arc::new(cli.runtime(&args.flags, 512)?);
     // The store first: a shared one also holds the rate budgets, so a replay
     // shares each client's budget with every serving process.
-    let location = sluice::config::store_location(&args.config)?;
-    let data_dir = args.data_dir.clone().unwrap_or_else(|| location.data_dir.clone());
+    let mut location = sluice::config::store_location(&args.config)?;
+    location.data_dir = args.data_dir.clone().unwrap_or(location.data_dir);
     // With SQLite, a running server holds the data directory and delivers what
     // replay queues. With Postgres, replay joins the processes sharing the
     // queue: it claims work like any of them until its own lane is empty.
-    let served = location.url.is_none() && Sqlite::is_locked(&data_dir);
-    let (url, dir, lease) = (location.url.clone(), data_dir.clone(), location.lease);
-    let password = location.password.clone();
-    let (store, shared_budgets) = tokio::task::spawn_blocking(move || {
-        sluice::store::open_shared(url.as_deref(), password.as_ref().map(|p| p.expose()), &dir, !served, lease)
-    })
-        .await
-        .map_err(|e| Error::config(format!("the store task failed: {e}")))?
-        .map_err(|e| Error::config(e.to_string()))?;
-    if let Some(log) = shared_budgets {
-        runtime.share_budgets(log);
-    }
+    let served = location.url.is_none() && Sqlite::is_locked(&location.data_dir);
+    let store = sluice::store::open_for(&location, !served, &runtime).await?;
     let live = Arc::new(Live::new(Config::load(&args.config, &runtime, &cli.modules).await?));
     let config = live.get();
     if let Some(d) = &args.destination {
@@ -192,6 +182,7 @@ async fn run(cli: &Cli, args: &ReplayArgs) -> Result<()> {
             line_no += 1;
             if line_no > resume && !buf.trim().is_empty() {
                 match serde_json::from_str::<Value>(&buf) {
+                    Ok(event) if !event.is_object() => skipped_bad += 1,
                     Ok(event) if in_range(&event, since, until) => {
                         let mut planned = sluice::tracking::plan(&config, &event, Lane::Replay);
                         if let Some(d) = &args.destination {
@@ -234,7 +225,7 @@ async fn run(cli: &Cli, args: &ReplayArgs) -> Result<()> {
         }
     }
     if skipped_bad > 0 {
-        eprintln!("{skipped_bad} lines were not JSON and were skipped");
+        eprintln!("{skipped_bad} lines were not JSON objects and were skipped");
     }
     if let Some(d) = deliverer {
         loop {

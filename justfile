@@ -24,8 +24,13 @@ demo: build
     ./target/release/sluice perform talon-one trackEventV2 --dry-run --settings @examples/talon-one.settings.json --event @examples/track.json
     ./target/release/sluice send --dry-run --config examples/sluice.toml --event @examples/events.ndjson
 
+# The official Segment clients tests/serve.rs runs against `sluice serve` (npm and PyPI).
+test-clients:
+    [ -d tests/clients/node_modules/@segment/analytics-node ] || npm ci --prefix tests/clients --no-audit --no-fund
+    python3 -c "import segment.analytics" 2>/dev/null || python3 -m pip install --quiet segment-analytics-python==2.3.4
+
 # Every test: unit tests (core, host, guests' pure code) and the integration tests in tests/.
-test: guests
+test: guests test-clients
     cargo test --workspace
     # The guest SDK must be publishable on its own (it ships its WIT).
     cargo package -p sluice-guest --allow-dirty --quiet

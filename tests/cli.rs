@@ -388,12 +388,12 @@ fn validate_passes_clean_modules_and_names_each_problem() {
 
     let dir = root().join("target/test-modules/validate");
     std::fs::create_dir_all(&dir).unwrap();
-    let fs = dir.join("fs.wasm");
-    let wat = r#"(component (import "wasi:filesystem/preopens@0.2.0" (instance (export "get-directories" (func (result (list u32)))))))"#;
+    let fs = dir.join("sockets.wasm");
+    let wat = r#"(component (import "wasi:sockets/instance-network@0.2.0" (instance (export "instance-network" (func (result u32))))))"#;
     std::fs::write(&fs, wat::parse_str(wat).unwrap()).unwrap();
     let junk = dir.join("junk.wasm");
     std::fs::write(&junk, b"not wasm").unwrap();
-    for (path, needle) in [(&fs, "imports.wasi:filesystem/preopens@0.2.0: sluice does not provide it"), (&junk, "component: not a valid WebAssembly component")] {
+    for (path, needle) in [(&fs, "imports.wasi:sockets/instance-network@0.2.0: sluice does not provide it"), (&junk, "component: not a valid WebAssembly component")] {
         let out = sluice(&["validate", path.to_str().unwrap(), "--json"]);
         assert_eq!(out.status.code(), Some(10));
         let v = last_json(&out);

@@ -126,6 +126,13 @@ async fn a_guest_never_sees_the_secret() {
     assert_eq!(seen["settings"], json!({"region": "eu"}), "only public settings reach the guest");
     assert_eq!(seen["env"], json!([]), "no environment");
     assert_eq!(seen["args"], json!([]), "no arguments");
+    // The filesystem is linked (libc and the JavaScript runtimes import it) but
+    // holds no directories: every path is out of reach, relative or absolute.
+    let files = seen["files"].as_object().unwrap();
+    assert_eq!(files.len(), 5, "{files:?}");
+    for (what, result) in files {
+        assert!(result.as_str().unwrap().starts_with("error: "), "{what} succeeded: {result}");
+    }
     assert!(!seen.to_string().contains(SECRET));
 }
 
@@ -143,21 +150,37 @@ async fn the_host_adds_the_secret_and_redacts_it_everywhere_else() {
 }
 
 #[tokio::test]
-async fn a_component_that_imports_the_filesystem_is_refused_at_load() {
-    // A component whose only import is wasi:filesystem/preopens.
+async fn a_component_that_imports_sockets_is_refused_at_load() {
+    // A component whose only import is wasi:sockets (no network but http.send).
     let wat = r#"(component
-        (import "wasi:filesystem/preopens@0.2.0" (instance
-            (export "get-directories" (func (result (list u32))))
+        (import "wasi:sockets/instance-network@0.2.0" (instance
+            (export "instance-network" (func (result u32)))
         ))
     )"#;
     let dir = support::root().join("target/test-modules");
     std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("fs-importer.wasm");
+    let path = dir.join("sockets-importer.wasm");
     std::fs::write(&path, wat::parse_str(wat).unwrap()).unwrap();
     let (rt, _s) = setup().await;
     let err = rt.load_path(&path).await.err().expect("refused");
     assert_eq!(err.kind, Kind::Config);
-    assert!(err.message.contains("wasi:filesystem/preopens"), "{}", err.message);
+    assert!(err.message.contains("wasi:sockets/instance-network"), "{}", err.message);
+}
+
+/// A component made of more core instances than the pool holds per component
+/// is refused at load, saying what it needs, instead of failing its calls.
+#[tokio::test]
+async fn a_component_beyond_the_pools_limits_is_refused_at_load() {
+    let instances: String = (0..70).map(|i| format!("(core instance $i{i} (instantiate $m))")).collect();
+    let wat = format!("(component (core module $m) {instances})");
+    let dir = support::root().join("target/test-modules");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("many-instances.wasm");
+    std::fs::write(&path, wat::parse_str(wat).unwrap()).unwrap();
+    let (rt, _s) = setup().await;
+    let err = rt.load_path(&path).await.err().expect("refused");
+    assert_eq!(err.kind, Kind::Config);
+    assert!(err.message.contains("needs 70 core instances (at most 64)"), "{}", err.message);
 }
 
 async fn with_egress_limits(limits: sluice::egress::Limits) -> (Runtime, Recorder) {
@@ -307,9 +330,10 @@ fn with_extra_memories(count: u32, mib: u64) -> std::path::PathBuf {
 
 #[tokio::test]
 async fn the_memory_cap_holds_for_all_memories_of_a_call() {
-    // Eight memories of 8 MiB each: every one is under the 32 MiB cap, together they are not.
+    // Six memories of 8 MiB each: every one is under the 32 MiB cap, together
+    // they are not (and seven memories in all are within the pool's eight).
     let (rt, _s) = setup().await;
-    let err = rt.load_path(&with_extra_memories(8, 8)).await.err().expect("refused");
+    let err = rt.load_path(&with_extra_memories(6, 8)).await.err().expect("refused");
     assert_eq!(err.kind, Kind::Guest, "{}", err.message);
     assert!(err.message.contains("over the limit of 33554432 bytes per call"), "{}", err.message);
     // Two such memories fit, and the component works.

@@ -5,9 +5,10 @@
 //! on the pooling allocator (copy-on-write memory images), so instantiation
 //! costs microseconds and no guest state survives from one call, or one
 //! client, to the next. The linker is built once and grants only the contract's
-//! imports plus the WASI pieces Rust's std links (stdio captured, clocks,
-//! randomness, an empty environment); a component that imports anything else
-//! (filesystem, sockets, wasi:http) is refused at load.
+//! imports plus the WASI pieces Rust's std and the JavaScript runtimes link
+//! (stdio captured, clocks, randomness, an empty environment, and a filesystem
+//! with no directories: nothing can be opened); a component that imports
+//! anything else (sockets, wasi:http) is refused at load.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -22,6 +23,7 @@ use crate::budget::{Budgets, Rate};
 use crate::cache;
 use crate::egress::{Egress, Exchange, Policy};
 use crate::error::{Error, Result};
+use crate::footprint::Footprint;
 use crate::limits::{EpochTicker, Exceeded, Limits};
 use crate::secrets::Settings;
 use crate::state::GuestState;
@@ -122,9 +124,10 @@ impl HasData for HasIo {
 }
 
 fn linker(engine: &Engine) -> wasmtime::Result<Linker<GuestState>> {
-    use wasmtime_wasi::p2::bindings::{cli, clocks, random};
+    use wasmtime_wasi::p2::bindings::{cli, clocks, filesystem, random};
     use wasmtime_wasi::cli::{WasiCli, WasiCliView};
     use wasmtime_wasi::clocks::{WasiClocks, WasiClocksView};
+    use wasmtime_wasi::filesystem::{WasiFilesystem, WasiFilesystemView};
     use wasmtime_wasi::random::WasiRandom;
     let mut l = Linker::new(engine);
     bindings::add_to_linker(&mut l)?;
@@ -147,16 +150,29 @@ fn linker(engine: &Engine) -> wasmtime::Result<Linker<GuestState>> {
     cli::terminal_stdin::add_to_linker::<GuestState, WasiCli>(&mut l, <GuestState as WasiCliView>::cli)?;
     cli::terminal_stdout::add_to_linker::<GuestState, WasiCli>(&mut l, <GuestState as WasiCliView>::cli)?;
     cli::terminal_stderr::add_to_linker::<GuestState, WasiCli>(&mut l, <GuestState as WasiCliView>::cli)?;
+    // The WASI context has no preopened directories, so `get-directories` is
+    // empty and no descriptor can ever be had: libc and the JavaScript
+    // runtimes link the filesystem, but there is nothing in it.
+    let fs = <GuestState as WasiFilesystemView>::filesystem;
+    filesystem::types::add_to_linker::<GuestState, WasiFilesystem>(&mut l, fs)?;
+    filesystem::preopens::add_to_linker::<GuestState, WasiFilesystem>(&mut l, fs)?;
     Ok(l)
 }
 
 impl Runtime {
     pub fn new(opts: Options) -> anyhow::Result<Runtime> {
+        // Room for `max_instances` of the largest component allowed at once
+        // (see footprint.rs); address space is reserved, not memory.
+        let per = crate::footprint::PER_COMPONENT;
+        let n = opts.max_instances;
         let mut pool = PoolingAllocationConfig::default();
-        pool.total_component_instances(opts.max_instances)
-            .total_core_instances(opts.max_instances * 4)
-            .total_memories(opts.max_instances * 2)
-            .total_tables(opts.max_instances * 4)
+        pool.total_component_instances(n)
+            .max_core_instances_per_component(per.core_instances)
+            .max_memories_per_component(per.memories)
+            .max_tables_per_component(per.tables)
+            .total_core_instances(n * per.core_instances)
+            .total_memories(n * per.memories)
+            .total_tables(n * per.tables)
             .max_memory_size(opts.limits.memory_bytes)
             // A fresh instance per call is cheap only if its pages are: keep the
             // first pages of each memory and table mapped and reset them in
@@ -230,6 +246,9 @@ impl Runtime {
     async fn compile_and_describe(&self, path: &Path) -> Result<Arc<Module>> {
         let shown = path.display();
         let bytes = crate::files::read(path).map_err(|e| Error::config(format!("cannot read module {shown}: {e}")))?;
+        Footprint::of(&bytes)
+            .and_then(|f| f.check())
+            .map_err(|e| Error::config(format!("{shown} is not a component the host can run: {e}")))?;
         let (component, source) = cache::load(&self.engine, &bytes, self.cache_dir.as_deref())
             .map_err(|e| Error::config(format!("{shown} is not a valid component: {e}")))?;
         let pre = self.link(&component).map_err(|e| Error::config(format!("{shown} {e}")))?;
@@ -249,7 +268,7 @@ impl Runtime {
         let pre = self.linker.instantiate_pre(component).map_err(|e| {
             format!(
                 "cannot be linked: {e}. sluice gives a destination only sluice:destination/http and log, \
-                 plus stdio, clocks, randomness and an empty environment; no filesystem, sockets or wasi:http"
+                 plus stdio, clocks, randomness, an empty environment and an empty filesystem; no sockets or wasi:http"
             )
         })?;
         Pre::new(pre).map_err(|e| format!("is not a sluice destination: {e}"))
@@ -288,12 +307,15 @@ impl Runtime {
             .map(|name| {
                 format!(
                     "imports.{name}: sluice does not provide it; a destination gets sluice:destination/http and log, \
-                     plus stdio, clocks, randomness and an empty environment (no filesystem, sockets or wasi:http)"
+                     plus stdio, clocks, randomness, an empty environment and an empty filesystem (no sockets or wasi:http)"
                 )
             })
             .collect();
         if !unknown.is_empty() {
             return (None, unknown);
+        }
+        if let Err(e) = Footprint::of(&bytes).and_then(|f| f.check()) {
+            return (None, vec![format!("component: {e}")]);
         }
         let pre = match self.link(&component) {
             Ok(p) => p,
@@ -480,6 +502,8 @@ fn allowed_import(name: &str) -> bool {
             | "wasi:cli/terminal-stdin"
             | "wasi:cli/terminal-stdout"
             | "wasi:cli/terminal-stderr"
+            | "wasi:filesystem/types"
+            | "wasi:filesystem/preopens"
     )
 }
 

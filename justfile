@@ -12,6 +12,12 @@ guests:
     cp {{guest_dir}}/sluice_toplyne.wasm modules/toplyne.wasm
     cp {{guest_dir}}/sluice_talon_one.wasm modules/talon-one.wasm
 
+# The JavaScript SDK's build tool (npm) and the JavaScript port of Toplyne.
+guests-js:
+    npm ci --prefix guests/sdk-js --no-audit --no-fund
+    npm ci --prefix guests/toplyne-js --no-audit --no-fund
+    npm run --prefix guests/toplyne-js build
+
 # Build the guests and the release sluice binary.
 build: guests
     cargo build --release -p sluice
@@ -30,7 +36,7 @@ test-clients:
     python3 -c "import segment.analytics" 2>/dev/null || python3 -m pip install --quiet segment-analytics-python==2.3.4
 
 # Every test: unit tests (core, host, guests' pure code) and the integration tests in tests/.
-test: guests test-clients
+test: guests guests-js test-clients
     cargo test --workspace
     # The guest SDK must be publishable on its own (it ships its WIT).
     cargo package -p sluice-guest --allow-dirty --quiet
@@ -38,6 +44,12 @@ test: guests test-clients
 # The reference conformance suite (needs ../shared).
 conformance: build
     python3 ../shared/conformance/check.py
+
+# The same suite through the JavaScript port of Toplyne (its 36 cases).
+conformance-js: build guests-js
+    mkdir -p target/js-modules
+    cp guests/toplyne-js/dist/toplyne.wasm target/js-modules/toplyne.wasm
+    python3 ../shared/conformance/check.py --sluice "target/release/sluice --modules target/js-modules" --only toplyne
 
 # End to end against the reference (needs ../shared/bench with `npm ci` run there),
 # then the cost of one perform with a fresh instance and per event batched.

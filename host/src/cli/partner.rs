@@ -24,7 +24,8 @@ pub struct ValidateArgs {
 pub struct NewArgs {
     /// The destination's slug: lowercase letters, digits and '-'.
     slug: String,
-    /// The language of the guest.
+    /// The language of the guest: rust (cargo, sluice-guest crate) or js
+    /// (npm, the sluice-guest package, built with QuickJS).
     #[arg(long, value_enum, default_value_t = Lang::Rust)]
     lang: Lang,
     /// Where to create it (default: ./<slug>); must not exist or be empty.
@@ -42,16 +43,32 @@ pub enum Lang {
     Js,
 }
 
-/// The Rust template: (file, contents with `{{…}}` placeholders).
+/// The templates: (file, contents with `{{…}}` placeholders).
 const RUST: &[(&str, &str)] = &[
     ("Cargo.toml", include_str!("../../templates/rust/Cargo.toml.tmpl")),
     ("src/lib.rs", include_str!("../../templates/rust/src/lib.rs.tmpl")),
     ("src/send_event.rs", include_str!("../../templates/rust/src/send_event.rs.tmpl")),
     ("README.md", include_str!("../../templates/rust/README.md.tmpl")),
-    ("settings.example.json", include_str!("../../templates/rust/settings.example.json.tmpl")),
-    ("event.example.json", include_str!("../../templates/rust/event.example.json.tmpl")),
+    SETTINGS_EXAMPLE,
+    EVENT_EXAMPLE,
     (".gitignore", "/target\n*.wasm\n"),
 ];
+const JS: &[(&str, &str)] = &[
+    ("package.json", include_str!("../../templates/js/package.json.tmpl")),
+    (".npmrc", include_str!("../../templates/js/npmrc.tmpl")),
+    ("src/index.js", include_str!("../../templates/js/src/index.js.tmpl")),
+    ("src/api.js", include_str!("../../templates/js/src/api.js.tmpl")),
+    ("src/send_event.js", include_str!("../../templates/js/src/send_event.js.tmpl")),
+    ("README.md", include_str!("../../templates/js/README.md.tmpl")),
+    SETTINGS_EXAMPLE,
+    EVENT_EXAMPLE,
+    (".gitignore", "/node_modules\n/dist\n*.wasm\n"),
+];
+const SETTINGS_EXAMPLE: (&str, &str) = ("settings.example.json", include_str!("../../templates/shared/settings.example.json.tmpl"));
+const EVENT_EXAMPLE: (&str, &str) = ("event.example.json", include_str!("../../templates/shared/event.example.json.tmpl"));
+
+/// The JavaScript SDK's package, for the version a new project depends on.
+const JS_SDK_PACKAGE: &str = include_str!("../../../guests/sdk-js/package.json");
 
 pub fn new(args: &NewArgs) -> i32 {
     match create(args) {
@@ -69,26 +86,23 @@ fn create(args: &NewArgs) -> Result<std::path::PathBuf, Error> {
     if slug.is_empty() || !slug.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') || slug.starts_with('-') {
         return Err(Error::validation(format!("'{slug}' is not a slug: use lowercase letters, digits and '-', e.g. my-webhook")));
     }
-    let templates = match args.lang {
-        Lang::Rust => RUST,
-        Lang::Js => {
-            return Err(Error::validation(
-                "--lang js is not available yet: the JavaScript SDK is still to come; use --lang rust".to_string(),
-            ))
-        }
-    };
     let dir = args.dir.clone().unwrap_or_else(|| std::path::PathBuf::from(slug));
     if dir.exists() && std::fs::read_dir(&dir).map(|mut d| d.next().is_some()).unwrap_or(true) {
         return Err(Error::validation(format!("{} exists and is not empty: choose another --dir", dir.display())));
     }
-    let sdk_dep = match &args.sdk_path {
-        Some(p) => {
-            let sdk = std::fs::canonicalize(p.join("guests/sdk")).map_err(|e| {
-                Error::validation(format!("--sdk-path {}: no guests/sdk there ({e}); give a checkout of sluice", p.display()))
-            })?;
-            format!("sluice-guest = {{ path = {:?} }}", sdk.display().to_string())
-        }
-        None => format!("sluice-guest = \"{}\"", env!("CARGO_PKG_VERSION")),
+    let local_sdk = |folder: &str| -> Result<String, Error> {
+        let p = args.sdk_path.as_ref().expect("asked only with --sdk-path");
+        let sdk = std::fs::canonicalize(p.join(folder)).map_err(|e| {
+            Error::validation(format!("--sdk-path {}: no {folder} there ({e}); give a checkout of sluice", p.display()))
+        })?;
+        Ok(sdk.display().to_string())
+    };
+    let (templates, sdk_dep) = match (args.lang, &args.sdk_path) {
+        (Lang::Rust, Some(_)) => (RUST, format!("sluice-guest = {{ path = {:?} }}", local_sdk("guests/sdk")?)),
+        (Lang::Rust, None) => (RUST, format!("sluice-guest = \"{}\"", env!("CARGO_PKG_VERSION"))),
+        // Inside a JSON string: a path with a quote or backslash is escaped.
+        (Lang::Js, Some(_)) => (JS, json_inner(&format!("file:{}", local_sdk("guests/sdk-js")?))),
+        (Lang::Js, None) => (JS, format!("^{}", js_sdk_version())),
     };
     let name: String = slug
         .split('-')
@@ -114,6 +128,17 @@ fn create(args: &NewArgs) -> Result<std::path::PathBuf, Error> {
         std::fs::write(&path, fill(text)).map_err(|e| Error::config(format!("cannot write {}: {e}", path.display())))?;
     }
     Ok(dir)
+}
+
+/// `s` as the inside of a JSON string literal.
+fn json_inner(s: &str) -> String {
+    let quoted = serde_json::to_string(s).expect("a string serializes");
+    quoted[1..quoted.len() - 1].to_string()
+}
+
+fn js_sdk_version() -> String {
+    let package: serde_json::Value = serde_json::from_str(JS_SDK_PACKAGE).expect("guests/sdk-js/package.json is JSON");
+    package["version"].as_str().expect("the JS SDK has a version").to_string()
 }
 
 #[derive(Args)]

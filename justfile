@@ -57,3 +57,7 @@ bench: build
     python3 bench/e2e.py --events 20000 --concurrency 256
     ./target/release/sluice bench toplyne sendEvents --settings '{"apiKey":"bench-key"}' --event @examples/track.json --calls 20000
     ./target/release/sluice bench talon-one trackEventV2 --settings @examples/talon-one.settings.json --event @examples/track.json --calls 20000
+
+# The JavaScript port of Toplyne, for the cost of a JavaScript guest.
+bench-js: build guests-js
+    ./target/release/sluice bench guests/toplyne-js/dist/toplyne.wasm sendEvents --settings '{"apiKey":"bench-key"}' --event @examples/track.json --calls 3000

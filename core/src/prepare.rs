@@ -22,7 +22,7 @@ pub enum MappingChoice {
 /// A mapping checked once, at load time, then resolved per event; the
 /// action's schema is built once with it.
 #[derive(Debug, Clone)]
-pub struct Mapping(Value, std::sync::Arc<validate::Compiled>);
+pub struct Mapping(mapping::CompiledMapping, std::sync::Arc<validate::Compiled>);
 
 impl Mapping {
     pub fn new(action: &Action, choice: MappingChoice) -> Result<Mapping, String> {
@@ -36,17 +36,17 @@ impl Mapping {
             return Err("a mapping must be a JSON object of field names to values or directives".into());
         }
         mapping::validate_mapping(&mapping).map_err(|e| e.message)?;
-        Ok(Mapping(mapping, std::sync::Arc::new(validate::Compiled::new(&action.fields))))
+        Ok(Mapping(mapping::CompiledMapping::new(mapping), std::sync::Arc::new(validate::Compiled::new(&action.fields))))
     }
 
     pub fn as_value(&self) -> &Value {
-        &self.0
+        self.0.as_value()
     }
 
     /// Resolves the mapping against an event and validates the result
     /// against the schema of the action the mapping was made for.
     pub fn payload(&self, _action: &Action, event: &Value) -> Result<Value, String> {
-        let mapped = mapping::resolve_validated(&self.0, event).map_err(|e| e.message)?;
+        let mapped = self.0.resolve(event).map_err(|e| e.message)?;
         self.1.validate(mapped, true).map_err(|e| e.message)
     }
 }

@@ -18,17 +18,28 @@ pub(crate) trait Indexable: Clone {
 
 /// Looks `path` up in `root`; `None` is `undefined`.
 pub(crate) fn lookup<'a, T: Indexable>(root: &'a T, path: &str) -> Option<Cow<'a, T>> {
+    lookup_keys(root, &keys(path))
+}
+
+/// A path split once, for many lookups: the keys `lookup` walks (none for
+/// the root itself).
+pub(crate) fn keys(path: &str) -> Vec<String> {
     if path.is_empty() || path == "." {
-        return Some(Cow::Borrowed(root));
+        return Vec::new();
     }
+    split_path(path)
+}
+
+/// [`lookup`] with the path already split by [`keys`].
+pub(crate) fn lookup_keys<'a, T: Indexable>(root: &'a T, keys: &[String]) -> Option<Cow<'a, T>> {
     let mut current = Cow::Borrowed(root);
-    for key in split_path(path) {
+    for key in keys {
         if current.is_falsy() {
             break;
         }
         current = match current {
-            Cow::Borrowed(value) => value.index(&key)?,
-            Cow::Owned(value) => Cow::Owned(value.index(&key)?.into_owned()),
+            Cow::Borrowed(value) => value.index(key)?,
+            Cow::Owned(value) => Cow::Owned(value.index(key)?.into_owned()),
         };
     }
     Some(current)
@@ -37,6 +48,10 @@ pub(crate) fn lookup<'a, T: Indexable>(root: &'a T, path: &str) -> Option<Cow<'a
 /// Splits like `path.split(/\[(?="|'|\d)|\.|(?<="|'|\d)]+/)`, drops empty pieces, then strips
 /// every quote: `a.b[0]` → `a,b,0`; `a['b c']` → `a,b c`; `a[b]` stays one key.
 pub(crate) fn split_path(path: &str) -> Vec<String> {
+    // Without brackets or quotes the pattern only splits on dots.
+    if !path.contains(['[', ']', '\'', '"']) {
+        return path.split('.').filter(|p| !p.is_empty()).map(str::to_string).collect();
+    }
     let chars: Vec<char> = path.chars().collect();
     let quote_or_digit = |c: Option<&char>| matches!(c, Some('"' | '\'' | '0'..='9'));
     let mut pieces = Vec::new();

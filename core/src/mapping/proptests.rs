@@ -4,7 +4,7 @@
 use proptest::prelude::*;
 use serde_json::{Map, Value};
 
-use super::{get, resolve_validated, transform, validate_mapping};
+use super::{get, resolve_validated, transform, validate_mapping, CompiledMapping};
 
 const DIRECTIVES: &[&str] = &[
     "@if",
@@ -283,6 +283,27 @@ proptest! {
         }
         if validated.is_ok() {
             prop_assert_eq!(resolve_validated(&mapping, &event), transformed);
+        }
+    }
+
+    /// Any mapping, and above all the plain ones (raw values and `@path`s)
+    /// that take the shortcut: the compiled mapping gives what the general
+    /// resolver gives, JS key order of looked-up objects included.
+    #[test]
+    fn compiled_equals_general(
+        mapping in arb_mapping(),
+        plain in prop::collection::vec((arb_key(), prop_oneof![
+            3 => arb_string().prop_map(|p| directive("@path", Value::String(p))),
+            1 => arb_leaf(),
+        ]), 0..6).prop_map(object),
+        event in arb_event(),
+    ) {
+        for m in [mapping, plain] {
+            if validate_mapping(&m).is_ok() {
+                // As text: JSON objects compare equal whatever their key order.
+                let text = |r: Result<Value, _>| r.map(|v| v.to_string());
+                prop_assert_eq!(text(CompiledMapping::new(m.clone()).resolve(&event)), text(resolve_validated(&m, &event)));
+            }
         }
     }
 

@@ -276,6 +276,30 @@ pub(crate) fn array_index(key: &str) -> Option<usize> {
 
 /// Entries in the order JS enumerates an object: array-index keys first, ascending, then
 /// the other keys in insertion order.
+/// A JSON value as `into_json` would give it back after a round trip
+/// through `Js`: the same, with every object's keys in JS order.
+pub(crate) fn js_ordered(value: std::borrow::Cow<'_, Value>) -> Value {
+    fn needs(value: &Value) -> bool {
+        match value {
+            Value::Array(items) => items.iter().any(needs),
+            Value::Object(map) => map.iter().any(|(k, v)| array_index(k).is_some() || needs(v)),
+            _ => false,
+        }
+    }
+    fn reorder(value: Value) -> Value {
+        match value {
+            Value::Array(items) => Value::Array(items.into_iter().map(reorder).collect()),
+            Value::Object(map) => Value::Object(in_js_order(map).into_iter().map(|(k, v)| (k, reorder(v))).collect()),
+            other => other,
+        }
+    }
+    if needs(&value) {
+        reorder(value.into_owned())
+    } else {
+        value.into_owned()
+    }
+}
+
 pub(crate) fn in_js_order<K: AsRef<str>, V>(
     entries: impl IntoIterator<Item = (K, V)>,
 ) -> Vec<(K, V)> {

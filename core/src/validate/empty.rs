@@ -37,22 +37,20 @@ fn filter_items(items: Vec<Value>, schema: &Schema) -> Vec<Value> {
     }
 }
 
-fn clean_object(map: Map<String, Value>, schema: &Schema, is_root: bool) -> Map<String, Value> {
+fn clean_object(mut map: Map<String, Value>, schema: &Schema, is_root: bool) -> Map<String, Value> {
     let Some(object) = &schema.object else {
         return map;
     };
-    let mut out = Map::new();
-    for (key, value) in map {
-        let Some(value) = remove_empty_values(value, object.property(&key), false) else {
-            continue;
-        };
+    // In place: the kept members keep their order.
+    map.retain(|key, value| match remove_empty_values(value.take(), object.property(key), false) {
         // Only at the root of a single execute: `''` goes even for string fields.
-        if is_root && value == "" {
-            continue;
+        Some(cleaned) if !(is_root && cleaned == "") => {
+            *value = cleaned;
+            true
         }
-        out.insert(key, value);
-    }
-    out
+        _ => false,
+    });
+    map
 }
 
 fn is_empty_for(value: &Value, schema: &Schema) -> bool {

@@ -78,7 +78,7 @@ fn validate_with(schema: &Schema, payload: Value, single: bool) -> Result<Value,
     };
     arrify_fields(&mut payload, schema);
     let mut issues = Vec::new();
-    validator::validate(schema, &mut payload, "", &mut issues);
+    validator::validate(schema, &mut payload, &validator::Pointer::Root, &mut issues);
     if issues.is_empty() {
         Ok(payload)
     } else {

@@ -13,7 +13,7 @@ use super::messages::{type_of, Issue, Problem};
 use super::schema::{Format, JsonType, ObjectSchema, Schema};
 
 /// Validates `data` in place (coercing and stripping), appending every failure.
-pub(crate) fn validate(schema: &Schema, data: &mut Value, pointer: &str, issues: &mut Vec<Issue>) {
+pub(crate) fn validate(schema: &Schema, data: &mut Value, pointer: &Pointer<'_>, issues: &mut Vec<Issue>) {
     match check_type(schema, data, pointer, issues) {
         // ajv goes on with the element of a one-element array it failed to
         // coerce. Validation has already failed, so changes to it don't matter.
@@ -27,7 +27,7 @@ pub(crate) fn validate(schema: &Schema, data: &mut Value, pointer: &str, issues:
 fn check_type(
     schema: &Schema,
     data: &mut Value,
-    pointer: &str,
+    pointer: &Pointer<'_>,
     issues: &mut Vec<Issue>,
 ) -> Option<Value> {
     if !checks_type_first(schema) || matches_any(&schema.types, data) {
@@ -57,15 +57,15 @@ fn checks_type_first(schema: &Schema) -> bool {
     !schema.types.is_empty() && !object_group_checks
 }
 
-fn type_issue(schema: &Schema, pointer: &str, seen: &Value) -> Issue {
+fn type_issue(schema: &Schema, pointer: &Pointer<'_>, seen: &Value) -> Issue {
     let problem = Problem::Type {
         expected: schema.types.clone(),
         found: type_of(Some(seen)),
     };
-    Issue::new(schema, pointer, problem)
+    Issue::new(schema, &pointer.render(), problem)
 }
 
-fn keywords(schema: &Schema, data: &mut Value, pointer: &str, issues: &mut Vec<Issue>) {
+fn keywords(schema: &Schema, data: &mut Value, pointer: &Pointer<'_>, issues: &mut Vec<Issue>) {
     check_enum(schema, data, pointer, issues);
     match data {
         Value::Number(n) => check_number(schema, as_f64(n), pointer, issues),
@@ -83,61 +83,67 @@ fn keywords(schema: &Schema, data: &mut Value, pointer: &str, issues: &mut Vec<I
     }
 }
 
-fn check_enum(schema: &Schema, data: &Value, pointer: &str, issues: &mut Vec<Issue>) {
+fn check_enum(schema: &Schema, data: &Value, pointer: &Pointer<'_>, issues: &mut Vec<Issue>) {
     let Some(choices) = &schema.choices else {
         return;
     };
     let allowed = matches!(data, Value::String(s) if choices.contains(s));
     if !allowed {
-        issues.push(Issue::new(schema, pointer, Problem::Enum(choices.clone())));
+        issues.push(Issue::new(schema, &pointer.render(), Problem::Enum(choices.clone())));
     }
 }
 
-fn check_number(schema: &Schema, n: f64, pointer: &str, issues: &mut Vec<Issue>) {
+fn check_number(schema: &Schema, n: f64, pointer: &Pointer<'_>, issues: &mut Vec<Issue>) {
     if let Some(max) = schema.maximum.filter(|max| n > *max) {
-        issues.push(Issue::new(schema, pointer, Problem::Maximum(max)));
+        issues.push(Issue::new(schema, &pointer.render(), Problem::Maximum(max)));
     }
     if let Some(min) = schema.minimum.filter(|min| n < *min) {
-        issues.push(Issue::new(schema, pointer, Problem::Minimum(min)));
+        issues.push(Issue::new(schema, &pointer.render(), Problem::Minimum(min)));
     }
 }
 
-fn check_string(schema: &Schema, s: &str, pointer: &str, issues: &mut Vec<Issue>) {
+fn check_string(schema: &Schema, s: &str, pointer: &Pointer<'_>, issues: &mut Vec<Issue>) {
     // ajv compares code points; the message reports JS `.length` (UTF-16 units).
+    if schema.max_length.is_some() || schema.min_length.is_some() {
+        check_length(schema, s, pointer, issues);
+    }
+    if schema.format == Some(Format::DateLike) && !is_date_like(s) {
+        issues.push(Issue::new(
+            schema,
+            &pointer.render(),
+            Problem::Format(Format::DateLike.name()),
+        ));
+    }
+    if schema.format == Some(Format::Uri) && url::Url::parse(s).is_err() {
+        issues.push(Issue::new(schema, &pointer.render(), Problem::Format(Format::Uri.name())));
+    }
+}
+
+fn check_length(schema: &Schema, s: &str, pointer: &Pointer<'_>, issues: &mut Vec<Issue>) {
     let code_points = s.chars().count() as u64;
     let actual = s.encode_utf16().count();
     if let Some(limit) = schema.max_length.filter(|limit| code_points > *limit) {
         issues.push(Issue::new(
             schema,
-            pointer,
+            &pointer.render(),
             Problem::MaxLength { limit, actual },
         ));
     }
     if let Some(limit) = schema.min_length.filter(|limit| code_points < *limit) {
         issues.push(Issue::new(
             schema,
-            pointer,
+            &pointer.render(),
             Problem::MinLength { limit, actual },
         ));
     }
-    if schema.format == Some(Format::DateLike) && !is_date_like(s) {
-        issues.push(Issue::new(
-            schema,
-            pointer,
-            Problem::Format(Format::DateLike.name()),
-        ));
-    }
-    if schema.format == Some(Format::Uri) && url::Url::parse(s).is_err() {
-        issues.push(Issue::new(schema, pointer, Problem::Format(Format::Uri.name())));
-    }
 }
 
-fn check_items(schema: &Schema, items: &mut [Value], pointer: &str, issues: &mut Vec<Issue>) {
+fn check_items(schema: &Schema, items: &mut [Value], pointer: &Pointer<'_>, issues: &mut Vec<Issue>) {
     let Some(item_schema) = &schema.items else {
         return;
     };
     for (i, item) in items.iter_mut().enumerate() {
-        validate(item_schema, item, &format!("{pointer}/{i}"), issues);
+        validate(item_schema, item, &Pointer::Index(pointer, i), issues);
     }
 }
 
@@ -145,7 +151,7 @@ fn check_object(
     schema: &Schema,
     object: &ObjectSchema,
     map: &mut Map<String, Value>,
-    pointer: &str,
+    pointer: &Pointer<'_>,
     issues: &mut Vec<Issue>,
 ) {
     for name in object
@@ -153,17 +159,31 @@ fn check_object(
         .iter()
         .filter(|name| !map.contains_key(name.as_str()))
     {
-        issues.push(Issue::new(schema, pointer, Problem::Required(name.clone())));
+        issues.push(Issue::new(schema, &pointer.render(), Problem::Required(name.clone())));
     }
     map.retain(|key, _| object.has_property(key));
     for (key, property) in &object.properties {
         if let Some(value) = map.get_mut(key) {
-            validate(
-                property,
-                value,
-                &format!("{pointer}/{}", escape_pointer(key)),
-                issues,
-            );
+            validate(property, value, &Pointer::Key(pointer, key), issues);
+        }
+    }
+}
+
+/// Where in the payload a value is, as ajv's `instancePath`; rendered only
+/// when there is something to report.
+#[derive(Clone, Copy)]
+pub(crate) enum Pointer<'a> {
+    Root,
+    Key(&'a Pointer<'a>, &'a str),
+    Index(&'a Pointer<'a>, usize),
+}
+
+impl Pointer<'_> {
+    fn render(&self) -> String {
+        match self {
+            Pointer::Root => String::new(),
+            Pointer::Key(parent, key) => format!("{}/{}", parent.render(), escape_pointer(key)),
+            Pointer::Index(parent, i) => format!("{}/{i}", parent.render()),
         }
     }
 }

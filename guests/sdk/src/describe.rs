@@ -2,7 +2,7 @@
 //! its `index.ts` files: fields with labels, types and default mappings.
 
 use crate::bindings::sluice::destination::types as t;
-use crate::{Payload, Response, Result, Value};
+use crate::{Payload, Record, Response, Result};
 
 pub use t::FieldType;
 
@@ -135,10 +135,11 @@ pub struct Action {
 pub struct Batch {
     pub max_events: u32,
     pub max_bytes: u32,
-    /// One payload's record, given the payload and the settings.
-    pub record: fn(Payload, &Payload) -> Result<Value>,
-    /// Sends the records in one request.
-    pub send: fn(Vec<Value>, &Payload) -> Result<Response>,
+    /// One payload's record, given the payload and the settings:
+    /// `payload.into_record()` passes it on as it came, without a parse.
+    pub record: fn(Payload, &Payload) -> Result<Record>,
+    /// Sends the records in one request (`Request::json` writes them as they are).
+    pub send: fn(Vec<Record>, &Payload) -> Result<Response>,
 }
 
 impl Batch {

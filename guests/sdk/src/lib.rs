@@ -24,14 +24,14 @@ mod request;
 
 pub use describe::{Action, AuthBinding, Batch, Destination, Field, FieldType, Preset, RateBudget, Setting, SignatureEncoding};
 pub use error::{Error, ErrorKind, Result};
-pub use payload::{object, Payload};
+pub use payload::{object, Payload, Record};
 pub use request::{Method, Request, Response};
 pub use serde_json::{json, Value};
 
 pub mod prelude {
     pub use crate::{
         json, object, Action, AuthBinding, Batch, Destination, Error, ErrorKind, Field, FieldType, Payload, Preset,
-        RateBudget, Request, Response, Result, Setting, SignatureEncoding, Value,
+        RateBudget, Record, Request, Response, Result, Setting, SignatureEncoding, Value,
     };
 }
 

@@ -1,8 +1,6 @@
 //! Building and sending a request through the host's `http.send`, the only
 //! network path a guest has.
 
-use serde_json::Value;
-
 use crate::bindings::sluice::destination::http as wit;
 use crate::{Error, ErrorKind, Result};
 
@@ -83,7 +81,9 @@ impl Request {
         self
     }
 
-    pub fn json(mut self, body: &Value) -> Self {
+    /// A JSON body: a `Value`, or anything serializable (records go out as
+    /// the text they are).
+    pub fn json(mut self, body: &impl serde::Serialize) -> Self {
         self.body = Some(serde_json::to_vec(body).unwrap_or_default());
         self.header("content-type", "application/json")
     }

@@ -47,18 +47,18 @@ sluice_guest::export!(TOPLYNE);
 pub const MAX_EVENTS: u32 = 100;
 pub const MAX_BYTES: u32 = 1 << 20;
 
-/// A record is the payload with its time field turned into unix seconds.
-fn record(payload: Payload, time_field: &str) -> Value {
-    let mut record = payload.into_value();
-    if let Some(t) = record.get_mut(time_field) {
-        *t = time::unix_seconds(t);
+/// A record is the payload with its time field turned into unix seconds;
+/// the other members go out as they came.
+fn record(mut payload: Payload, time_field: &str) -> Record {
+    if let Some(t) = payload.get(time_field) {
+        payload.set(time_field, &time::unix_seconds(&t));
     }
-    record
+    payload.into_record()
 }
 
 /// Every upload: `POST {BASE_URL}{path}` with `{list: [records]}`.
-fn upload(path: &str, list: &str, records: Vec<Value>) -> Result<Response> {
-    Request::post(format!("{BASE_URL}{path}")).auth("apiKey").json(&json!({ list: records })).send()
+fn upload(path: &str, list: &str, records: Vec<Record>) -> Result<Response> {
+    Request::post(format!("{BASE_URL}{path}")).auth("apiKey").json(&std::collections::BTreeMap::from([(list, records)])).send()
 }
 
 /// The documented rule the reference does not enforce: a user needs an id.

@@ -80,10 +80,11 @@ pub mod __export {
             Ok(s) => s,
             Err(e) => return payloads.iter().map(|_| Err(e.clone().into_wit())).collect(),
         };
-        let mut results: Vec<Option<Result<t::Outcome, t::Error>>> = Vec::with_capacity(payloads.len());
-        let mut records = Vec::with_capacity(payloads.len());
-        for p in &payloads {
-            match Payload::parse(p).and_then(|p| (batch.record)(p, &settings)) {
+        let n = payloads.len();
+        let mut results: Vec<Option<Result<t::Outcome, t::Error>>> = Vec::with_capacity(n);
+        let mut records = Vec::with_capacity(n);
+        for p in payloads {
+            match Payload::from_string(p).and_then(|p| (batch.record)(p, &settings)) {
                 Ok(record) => {
                     records.push(record);
                     results.push(None);

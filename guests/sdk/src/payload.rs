@@ -1,4 +1,5 @@
 use std::fmt;
+use std::ops::Range;
 
 use serde::de::{Deserializer, MapAccess, Visitor};
 use serde::Serialize;
@@ -8,18 +9,33 @@ use serde_json::{Map, Value};
 use crate::{Error, Result};
 
 /// A validated payload (or the non-secret settings): a JSON object whose keys
-/// are the action's fields. Absent fields are simply missing. Members stay raw
-/// JSON text until one is read, so a payload passed on whole (a batch record)
-/// is never built into a tree and serialized again.
+/// are the action's fields. Absent fields are simply missing. The payload
+/// keeps its JSON text and where each member is in it; a member is parsed
+/// only when read, so a payload passed on whole (a batch record) is copied
+/// out, never built into a tree and serialized again.
 #[derive(Debug, Clone, Default)]
 pub struct Payload {
-    members: Vec<(String, Box<RawValue>)>,
+    text: String,
+    members: Vec<(Part, Part)>,
+}
+
+/// A key or value: a span of the payload's text, or text of its own (a key
+/// that had escapes, unescaped; a value that was `set`, as JSON).
+#[derive(Debug, Clone)]
+enum Part {
+    Span(Range<usize>),
+    Own(String),
 }
 
 impl Payload {
     pub fn parse(json: &str) -> Result<Self> {
-        let mut de = serde_json::Deserializer::from_str(json);
-        let members = de.deserialize_any(Members).map_err(|e| {
+        Self::from_string(json.to_string())
+    }
+
+    /// [`Payload::parse`], keeping `text` instead of copying it.
+    pub fn from_string(text: String) -> Result<Self> {
+        let mut de = serde_json::Deserializer::from_str(&text);
+        let members = de.deserialize_any(Members { base: text.as_ptr() as usize }).map_err(|e| {
             if e.is_data() {
                 Error::validation("the payload must be a JSON object")
             } else {
@@ -27,15 +43,22 @@ impl Payload {
             }
         })?;
         de.end().map_err(|e| Error::validation(format!("the payload is not JSON: {e}")))?;
-        Ok(Payload { members })
+        Ok(Payload { text, members })
     }
 
-    fn raw(&self, key: &str) -> Option<&RawValue> {
-        self.members.iter().find(|(k, _)| k == key).map(|(_, v)| &**v)
+    fn part<'a>(&'a self, part: &'a Part) -> &'a str {
+        match part {
+            Part::Span(r) => &self.text[r.clone()],
+            Part::Own(s) => s,
+        }
+    }
+
+    fn raw(&self, key: &str) -> Option<&str> {
+        self.members.iter().find(|(k, _)| self.part(k) == key).map(|(_, v)| self.part(v))
     }
 
     pub fn get(&self, key: &str) -> Option<Value> {
-        self.raw(key).map(|raw| serde_json::from_str(raw.get()).unwrap_or(Value::Null))
+        self.raw(key).map(|raw| serde_json::from_str(raw).unwrap_or(Value::Null))
     }
 
     /// A string field, as the reference's template literals render it (absent: None).
@@ -65,37 +88,40 @@ impl Payload {
 
     /// Sets a field (in place if present, else last).
     pub fn set(&mut self, key: &str, value: &Value) {
-        let raw = serde_json::value::to_raw_value(value).expect("a JSON value serializes");
-        match self.members.iter_mut().find(|(k, _)| k == key) {
-            Some((_, v)) => *v = raw,
-            None => self.members.push((key.to_string(), raw)),
+        let json = Part::Own(value.to_string());
+        match self.members.iter().position(|(k, _)| self.part(k) == key) {
+            Some(at) => self.members[at].1 = json,
+            None => self.members.push((Part::Own(key.to_string()), json)),
         }
     }
 
     pub fn into_value(self) -> Value {
-        Value::Object(
-            self.members
-                .into_iter()
-                .map(|(k, raw)| {
-                    let v = serde_json::from_str(raw.get()).unwrap_or(Value::Null);
-                    (k, v)
-                })
-                .collect::<Map<String, Value>>(),
-        )
+        let members = self.members.iter().map(|(k, v)| {
+            (self.part(k).to_string(), serde_json::from_str(self.part(v)).unwrap_or(Value::Null))
+        });
+        Value::Object(members.collect::<Map<String, Value>>())
     }
 
     /// The payload as a batch record, copied as it came (members in order).
     pub fn into_record(self) -> Record {
-        let size: usize = self.members.iter().map(|(k, v)| k.len() + v.get().len() + 4).sum();
+        let size: usize = self.members.iter().map(|(k, v)| self.part(k).len() + self.part(v).len() + 4).sum();
         let mut text = String::with_capacity(size + 2);
         text.push('{');
         for (i, (key, value)) in self.members.iter().enumerate() {
             if i > 0 {
                 text.push(',');
             }
-            text.push_str(&serde_json::to_string(key).expect("a string serializes"));
+            match key {
+                // A key taken from the text had no escapes: it is its own JSON.
+                Part::Span(r) => {
+                    text.push('"');
+                    text.push_str(&self.text[r.clone()]);
+                    text.push('"');
+                }
+                Part::Own(k) => text.push_str(&serde_json::to_string(k).expect("a string serializes")),
+            }
             text.push(':');
-            text.push_str(value.get());
+            text.push_str(self.part(value));
         }
         text.push('}');
         Record(RawValue::from_string(text).expect("members of a JSON object make a JSON object"))
@@ -119,23 +145,69 @@ impl From<Value> for Record {
     }
 }
 
-/// A JSON object's members, in order, each left as raw text (a repeated key
-/// keeps its last value, as JSON.parse does).
-struct Members;
+/// A JSON object's members, in order, as spans of the text starting at
+/// `base` (a repeated key keeps its last value, as JSON.parse does).
+struct Members {
+    base: usize,
+}
+
+impl Members {
+    fn span(&self, s: &str) -> Range<usize> {
+        let start = s.as_ptr() as usize - self.base;
+        start..start + s.len()
+    }
+}
+
+/// A key as the deserializer gives it: borrowed from the text when it has no
+/// escapes, else unescaped into a string of its own.
+enum Key<'de> {
+    Borrowed(&'de str),
+    Owned(String),
+}
+
+impl<'de> serde::Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a key")
+            }
+            fn visit_borrowed_str<E>(self, s: &'de str) -> std::result::Result<Key<'de>, E> {
+                Ok(Key::Borrowed(s))
+            }
+            fn visit_str<E>(self, s: &str) -> std::result::Result<Key<'de>, E> {
+                Ok(Key::Owned(s.to_string()))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
 
 impl<'de> Visitor<'de> for Members {
-    type Value = Vec<(String, Box<RawValue>)>;
+    type Value = Vec<(Part, Part)>;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a JSON object")
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<Self::Value, A::Error> {
-        let mut members: Self::Value = Vec::with_capacity(map.size_hint().unwrap_or(8));
-        while let Some((key, value)) = map.next_entry::<String, Box<RawValue>>()? {
-            match members.iter_mut().find(|(k, _)| *k == key) {
-                Some((_, v)) => *v = value,
-                None => members.push((key, value)),
+        let mut members: Self::Value = Vec::with_capacity(8);
+        // The members' names, to find a repeated key (index-aligned).
+        let mut names: Vec<std::borrow::Cow<'de, str>> = Vec::with_capacity(8);
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            let value: &'de RawValue = map.next_value()?;
+            let value = Part::Span(self.span(value.get()));
+            let (name, part) = match key {
+                Key::Borrowed(k) => (std::borrow::Cow::Borrowed(k), Part::Span(self.span(k))),
+                Key::Owned(k) => (std::borrow::Cow::Owned(k.clone()), Part::Own(k)),
+            };
+            match names.iter().position(|n| *n == name) {
+                Some(at) => members[at].1 = value,
+                None => {
+                    names.push(name);
+                    members.push((part, value));
+                }
             }
         }
         Ok(members)
@@ -169,5 +241,16 @@ mod tests {
         assert!(Payload::parse("{").unwrap_err().message.starts_with("the payload is not JSON"));
         assert!(Payload::parse("{} x").unwrap_err().message.starts_with("the payload is not JSON"));
         assert_eq!(Payload::parse(r#"{"a":1,"a":2}"#).unwrap().get("a"), Some(Value::from(2)));
+    }
+
+    #[test]
+    fn escaped_keys_are_unescaped_and_written_back_as_json() {
+        let mut p = Payload::parse(r#"{"a\"b": 1, "\u0063": [true], "c": 3}"#).unwrap();
+        assert_eq!(p.get("a\"b"), Some(Value::from(1)));
+        // "\u0063" is "c": the later member replaces it, in its place.
+        assert_eq!(p.get("c"), Some(Value::from(3)));
+        p.set("d", &Value::from("é"));
+        assert_eq!(p.clone().into_record().json(), r#"{"a\"b":1,"c":3,"d":"é"}"#);
+        assert_eq!(p.into_value().to_string(), r#"{"a\"b":1,"c":3,"d":"é"}"#);
     }
 }

@@ -25,6 +25,10 @@ pub struct BenchArgs {
     /// How many calls to time (after 100 warm-up calls).
     #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u32).range(1..))]
     calls: u32,
+    /// Payloads per perform-batch in the batched figure (default: the
+    /// action's own limit); to see how cost per event falls with batch size.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    batch_size: Option<u32>,
 }
 
 pub async fn bench(cli: &Cli, args: &BenchArgs) -> i32 {
@@ -81,7 +85,7 @@ async fn run(cli: &Cli, args: &BenchArgs) -> Result<()> {
     // Batched, as the delivery core sends it: map, validate and serialize each
     // event, then one perform-batch per batch of the action's size.
     if let Some(limits) = action.batch {
-        let size = limits.max_events.max(1) as usize;
+        let size = args.batch_size.unwrap_or(limits.max_events).clamp(1, limits.max_events.max(1)) as usize;
         let batches = (args.calls as usize).div_ceil(size).max(1);
         let started = Instant::now();
         for _ in 0..batches {

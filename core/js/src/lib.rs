@@ -6,5 +6,5 @@
 mod date;
 mod number;
 
-pub use date::{js_date_parse, time_clip};
+pub use date::{js_date_parse, plain_iso_ms, time_clip};
 pub use number::*;

@@ -453,3 +453,17 @@ fn a_new_rust_project_builds_outside_the_workspace_and_runs() {
     assert_eq!(sluice(&["new", "Bad_Slug"]).status.code(), Some(10));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `sluice bench` reports each figure (no timing is asserted: speed claims
+/// live in BENCHMARKS.md), with the batch size asked for.
+#[test]
+fn bench_reports_perform_mapping_and_batched_figures() {
+    let out = sluice(&["bench", "toplyne", "sendEvents", "--settings", r#"{"apiKey":"k"}"#, "--event", TRACK, "--calls", "30", "--batch-size", "10"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    for needle in ["component:", "core instances", "perform:", "mapping+validation:", "perform-batch of 10"] {
+        assert!(stdout.contains(needle), "{needle} missing in {stdout}");
+    }
+    let talon = sluice(&["bench", "talon-one", "trackEventV2", "--settings", r#"{"apiKey":"k","deployment":"https://acme.europe-west1.talon.one"}"#, "--event", TRACK, "--calls", "5"]);
+    assert!(String::from_utf8_lossy(&talon.stdout).contains("does not batch"), "{}", String::from_utf8_lossy(&talon.stdout));
+}

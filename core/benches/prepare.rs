@@ -42,6 +42,13 @@ fn main() {
     time("toplyne sendEvents, default mapping", calls, || {
         std::hint::black_box(defaults.payload(&action, &event).unwrap());
     });
+    let payload = defaults.payload(&action, &event).unwrap();
+    time("the payload serialized (Display)", calls, || {
+        std::hint::black_box(payload.to_string());
+    });
+    time("the payload serialized (serde_json::to_string)", calls, || {
+        std::hint::black_box(serde_json::to_string(&payload).unwrap());
+    });
     let directives = Mapping::new(
         &action,
         MappingChoice::OverDefaults(json!({

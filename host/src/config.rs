@@ -229,7 +229,7 @@ impl Config {
                 let payload = route
                     .mapping
                     .payload(&route.action, event)
-                    .map(|p| p.to_string())
+                    .map(|p| crate::files::to_json(&p))
                     .map_err(|m| Error::validation(inst.settings.redact(&m)));
                 out.push(Planned { instance: n, route, payload });
             }

@@ -353,7 +353,7 @@ impl Runtime {
     }
 
     pub async fn perform(&self, client: &Client, action: &str, payload: &Value) -> Call<Outcome> {
-        self.perform_json(client, action, payload.to_string()).await
+        self.perform_json(client, action, crate::files::to_json(payload)).await
     }
 
     /// [`Runtime::perform`] with the payload already serialized.
@@ -371,7 +371,7 @@ impl Runtime {
     }
 
     pub async fn perform_batch(&self, client: &Client, action: &str, payloads: &[Value]) -> Call<Vec<Result<Outcome>>> {
-        self.perform_batch_json(client, action, payloads.iter().map(Value::to_string).collect()).await
+        self.perform_batch_json(client, action, payloads.iter().map(crate::files::to_json).collect()).await
     }
 
     /// One `perform-batch` call: for an action that batches, one request for

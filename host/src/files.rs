@@ -53,3 +53,9 @@ pub fn json_arg(what: &str, arg: &str) -> Result<serde_json::Value, String> {
     };
     serde_json::from_str(&text).map_err(|e| format!("{what} is not valid JSON: {e}"))
 }
+
+/// A JSON value as compact text: `serde_json::to_string`, which writes bytes
+/// directly (twice as fast as `Value`'s `Display` on a payload).
+pub fn to_json(value: &serde_json::Value) -> String {
+    serde_json::to_string(value).expect("a JSON value serializes")
+}

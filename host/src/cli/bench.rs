@@ -91,7 +91,7 @@ async fn run(cli: &Cli, args: &BenchArgs) -> Result<()> {
         for _ in 0..batches {
             let mut payloads = Vec::with_capacity(size);
             for _ in 0..size {
-                payloads.push(mapping.payload(action, &event).map_err(Error::validation)?.to_string());
+                payloads.push(sluice::files::to_json(&mapping.payload(action, &event).map_err(Error::validation)?));
             }
             let call = runtime.perform_batch_json(&client, &args.action, payloads).await;
             for r in call.result? {

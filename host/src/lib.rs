@@ -3,7 +3,8 @@
 //! The host owns everything that must be trusted. Each capability it grants a
 //! guest lives in its own module with its threat model at the top:
 //! [`egress`] (HTTP, allowlist), [`secrets`], [`budget`] (rate limits),
-//! [`guest_log`], [`limits`] (memory and CPU) and [`printable`] (guest text on the terminal). [`engine`] compiles, caches
+//! [`guest_log`], [`limits`] (memory and CPU), [`footprint`] (the instance pool
+//! per component) and [`printable`] (guest text on the terminal). [`engine`] compiles, caches
 //! and instantiates components; [`bindings`] holds one module per WIT version.
 //! Mapping, validation and subscriptions live in `sluice-core`, with no Wasm.
 

@@ -113,9 +113,13 @@ fn run_send(modules: &Path) -> (Vec<Value>, BTreeMap<String, Vec<String>>) {
 /// as the Rust one does and sends the same records for the same events.
 #[test]
 fn the_javascript_toplyne_sends_what_the_rust_toplyne_sends() {
-    let js = modules_with_toplyne("js-toplyne", &root().join("guests/toplyne-js/dist/toplyne.wasm"));
+    let js = modules_with_toplyne("js-toplyne-send", &root().join("guests/toplyne-js/dist/toplyne.wasm"));
     let rust = modules_with_toplyne("rust-toplyne", &support::component("sluice-toplyne"));
-    let describe = |m: &Path| sluice_in(m, &["describe", "toplyne", "--json"], "").stdout;
+    let describe = |m: &Path| {
+        let out = sluice_in(m, &["describe", "toplyne", "--json"], "");
+        assert!(out.status.success() && !out.stdout.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+        out.stdout
+    };
     assert_eq!(describe(&js), describe(&rust));
 
     let (js_lines, js_records) = run_send(&js);
@@ -134,7 +138,7 @@ fn the_javascript_toplyne_sends_what_the_rust_toplyne_sends() {
 /// what the API said, as the Rust SDK does.
 #[test]
 fn a_javascript_guest_reports_the_apis_refusal_as_a_typed_error() {
-    let js = modules_with_toplyne("js-toplyne", &root().join("guests/toplyne-js/dist/toplyne.wasm"));
+    let js = modules_with_toplyne("js-toplyne-refusal", &root().join("guests/toplyne-js/dist/toplyne.wasm"));
     let rt = tokio::runtime::Runtime::new().unwrap();
     let server = rt.block_on(Recorder::start());
     server.answer(Answer { status: 400, body: r#"{"error":"eventName is too long"}"#.into(), ..Answer::default() });
@@ -191,7 +195,7 @@ fn a_new_javascript_project_builds_outside_the_repository_and_runs() {
     let action = dir.join("src/send_event.js");
     let source = std::fs::read_to_string(&action).unwrap().replace(
         "  perform: ({ userId, event, timestamp, properties }) =>\n",
-        "  perform: ({ userId, event, timestamp, properties }) =>\n    event === 'invalid' ? (() => { throw SluiceError.validation('event must not be invalid'); })() :\n    event === 'bug' ? null.missing :\n",
+        "  perform: ({ userId, event, timestamp, properties }) =>\n    event === 'invalid' ? (() => { throw SluiceError.validation('event must not be invalid'); })() :\n    event === 'bug' ? null.missing :\n    event === 'elsewhere' ? request.get('https://elsewhere.example.com/x').send() :\n",
     );
     assert!(source.contains("null.missing"), "the template's perform changed: {source}");
     std::fs::write(&action, source.replace("import { Field, request }", "import { Field, request, SluiceError }")).unwrap();
@@ -203,6 +207,10 @@ fn a_new_javascript_project_builds_outside_the_repository_and_runs() {
     let v = last_json(&perform(&with("bug")));
     assert_eq!(v["error"]["kind"], json!("guest"), "{v}");
     assert!(v["error"]["message"].as_str().unwrap().contains("TypeError"), "{v}");
+    // The host's refusal keeps its kind through the SDK (not a guest error).
+    let v = last_json(&perform(&with("elsewhere")));
+    assert_eq!(v["error"]["kind"], json!("egress"), "{v}");
+    assert!(v["error"]["message"].as_str().unwrap().contains("elsewhere.example.com"), "{v}");
     assert_eq!(last_json(&perform(&with("fine")))["ok"], json!(true));
     let _ = std::fs::remove_dir_all(&dir);
 }

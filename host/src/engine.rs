@@ -246,9 +246,11 @@ impl Runtime {
     async fn compile_and_describe(&self, path: &Path) -> Result<Arc<Module>> {
         let shown = path.display();
         let bytes = crate::files::read(path).map_err(|e| Error::config(format!("cannot read module {shown}: {e}")))?;
-        Footprint::of(&bytes)
-            .and_then(|f| f.check())
-            .map_err(|e| Error::config(format!("{shown} is not a component the host can run: {e}")))?;
+        // Before compiling, whose own pool check would say less; a file that
+        // does not parse is left to the compiler's message.
+        if let Ok(footprint) = Footprint::of(&bytes) {
+            footprint.check().map_err(|e| Error::config(format!("{shown} is not a component the host can run: {e}")))?;
+        }
         let (component, source) = cache::load(&self.engine, &bytes, self.cache_dir.as_deref())
             .map_err(|e| Error::config(format!("{shown} is not a valid component: {e}")))?;
         let pre = self.link(&component).map_err(|e| Error::config(format!("{shown} {e}")))?;

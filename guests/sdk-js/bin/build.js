@@ -38,7 +38,7 @@ async function main(argv) {
     else if (argv[i].startsWith('-')) usage(`unknown option ${argv[i]}`);
     else entry = argv[i];
   }
-  const root = process.cwd();
+  const root = await realpath(process.cwd());
   if (!out) {
     const pkg = JSON.parse(await readFile(resolve(root, 'package.json'), 'utf8').catch(() => '{}'));
     out = `dist/${(pkg.name ?? 'destination').replace(/^@.*\//, '')}.wasm`;

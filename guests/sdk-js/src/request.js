@@ -9,7 +9,7 @@ import { encode, decode } from './utf8.js';
 /** The user agent the reference sends; some APIs key on it. */
 const USER_AGENT = 'Segment (Actions)';
 
-/** How much of a non-2xx answer's body an error carries. */
+/** How much of a non-2xx answer's body an error carries, in characters. */
 export const MAX_BODY_IN_ERROR = 512;
 
 const REASONS = {
@@ -94,7 +94,12 @@ export class Request {
     try {
       r = http.send({ method: this.method, url: this.url, headers: this.headers, body: this.payload, auth: this.secret });
     } catch (e) {
-      if (e && typeof e.tag === 'string') throw new SluiceError(HTTP_ERRORS[e.tag] ?? ErrorKind.guest, String(e.val));
+      // The runtime throws an Error carrying the contract's http-error
+      // variant (`{tag, val}`) as its `payload`.
+      const refusal = e?.payload ?? e;
+      if (refusal && typeof refusal.tag === 'string') {
+        throw new SluiceError(HTTP_ERRORS[refusal.tag] ?? ErrorKind.guest, String(refusal.val));
+      }
       throw e;
     }
     const response = new Response(r.status, r.headers, r.body);
@@ -102,10 +107,11 @@ export class Request {
     // What the API said is the most useful part of the error (the host has
     // already scrubbed secrets from it); cut to keep errors short.
     const error = SluiceError.fromStatus(response.status, REASONS[response.status]);
-    const said = response.text().trim();
-    if (said) {
+    // Cut by characters, never inside a surrogate pair.
+    const said = Array.from(response.text().trim());
+    if (said.length) {
       const cut = said.length > MAX_BODY_IN_ERROR ? '…' : '';
-      error.message = `${error.message}: ${said.slice(0, MAX_BODY_IN_ERROR)}${cut}`;
+      error.message = `${error.message}: ${said.slice(0, MAX_BODY_IN_ERROR).join('')}${cut}`;
     }
     throw error;
   }

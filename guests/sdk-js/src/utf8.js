@@ -1,6 +1,6 @@
 // UTF-8 both ways: QuickJS has no TextEncoder/TextDecoder, and the contract
-// carries bodies as bytes. Lone surrogates and bad bytes become U+FFFD, as
-// TextEncoder and TextDecoder would make them.
+// carries bodies as bytes. A lone surrogate becomes U+FFFD (as TextEncoder
+// makes it); each byte of a malformed sequence becomes one U+FFFD.
 
 export function encode(text) {
   const out = [];

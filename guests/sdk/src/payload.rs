@@ -34,6 +34,9 @@ impl Payload {
 
     /// [`Payload::parse`], keeping `text` instead of copying it.
     pub fn from_string(text: String) -> Result<Self> {
+        if nested_too_deep(&text) {
+            return Err(Error::validation("the payload is not JSON: recursion limit exceeded (more than 127 levels of nesting)"));
+        }
         let mut de = serde_json::Deserializer::from_str(&text);
         let members = de.deserialize_any(Members { base: text.as_ptr() as usize }).map_err(|e| {
             if e.is_data() {
@@ -126,6 +129,39 @@ impl Payload {
         text.push('}');
         Record(RawValue::from_string(text).expect("members of a JSON object make a JSON object"))
     }
+}
+
+/// serde_json refuses values nested deeper than this when it builds them;
+/// members kept raw are not built, so the payload is held to the same limit
+/// up front (and a member that is read then always parses).
+const MAX_DEPTH: usize = 127;
+
+/// Whether containers nest deeper than [`MAX_DEPTH`] (strings skipped).
+fn nested_too_deep(text: &str) -> bool {
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    for &b in text.as_bytes() {
+        if in_string {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'{' | b'[' => {
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    return true;
+                }
+            }
+            b'}' | b']' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    false
 }
 
 /// One record of a batch, as JSON text: it serializes as itself, so a list of
@@ -241,6 +277,16 @@ mod tests {
         assert!(Payload::parse("{").unwrap_err().message.starts_with("the payload is not JSON"));
         assert!(Payload::parse("{} x").unwrap_err().message.starts_with("the payload is not JSON"));
         assert_eq!(Payload::parse(r#"{"a":1,"a":2}"#).unwrap().get("a"), Some(Value::from(2)));
+    }
+
+    #[test]
+    fn a_payload_nested_deeper_than_serde_json_reads_is_refused_whole() {
+        let nest = |n: usize| format!(r#"{{"a":{}1{}, "s": "[[[{{\""}}"#, "[".repeat(n), "]".repeat(n));
+        assert_eq!(Payload::parse(&nest(126)).unwrap().get("a").map(|v| v.is_array()), Some(true));
+        let err = Payload::parse(&nest(127)).unwrap_err();
+        assert!(err.message.contains("recursion limit"), "{}", err.message);
+        // As serde_json itself decides.
+        assert!(serde_json::from_str::<Value>(&nest(126)).is_ok() && serde_json::from_str::<Value>(&nest(127)).is_err());
     }
 
     #[test]

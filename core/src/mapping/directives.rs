@@ -7,7 +7,7 @@ use regex::RegexBuilder;
 use serde_json::{Map, Value};
 
 use super::flatten::flatten_object;
-use super::path::lookup;
+use super::path::{directive_keys, lookup_keys};
 use super::resolve::{resolve, transform};
 use super::value::{
     expand_replacement, in_js_order, js_length, json_is_truthy, json_stringify, json_type_name,
@@ -47,9 +47,9 @@ fn truthy<'a>(options: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
     options.get(key).filter(|v| json_is_truthy(Some(v)))
 }
 
-/// `@path`/`@arrayPath` lookups strip the first `$.` found anywhere, not only a prefix.
+/// An `@path`/`@arrayPath` lookup (see [`directive_keys`]).
 fn get_path(payload: &Js, path: &str) -> Js {
-    lookup(payload, &path.replacen("$.", "", 1)).map_or(Js::Undefined, Cow::into_owned)
+    lookup_keys(payload, &directive_keys(path)).map_or(Js::Undefined, Cow::into_owned)
 }
 
 /// `registerStringDirective`: the option resolves first and must give a string.

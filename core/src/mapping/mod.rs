@@ -93,7 +93,7 @@ impl CompiledMapping {
 
     fn plan(mapping: &Value) -> Option<Vec<(String, Member)>> {
         let map = mapping.as_object()?;
-        if map.keys().any(|k| k.starts_with('@') || k == "__segment_internal_directive") {
+        if map.keys().any(|k| k.starts_with('@') || k == resolve::ROOT_DIRECTIVE_KEY) {
             return None;
         }
         value::in_js_order(map.iter())
@@ -101,7 +101,7 @@ impl CompiledMapping {
             .map(|(key, member)| {
                 let member = match member {
                     Value::Object(d) if d.len() == 1 => match d.get("@path") {
-                        Some(Value::String(path)) => Member::Path(path::keys(&path.replacen("$.", "", 1))),
+                        Some(Value::String(path)) => Member::Path(path::directive_keys(path)),
                         _ => return None,
                     },
                     Value::Object(_) | Value::Array(_) => return None,

@@ -30,6 +30,12 @@ pub(crate) fn keys(path: &str) -> Vec<String> {
     split_path(path)
 }
 
+/// The keys of an `@path`/`@arrayPath` option: those directives strip the
+/// first `$.` found anywhere, not only a prefix.
+pub(crate) fn directive_keys(path: &str) -> Vec<String> {
+    keys(&path.replacen("$.", "", 1))
+}
+
 /// [`lookup`] with the path already split by [`keys`].
 pub(crate) fn lookup_keys<'a, T: Indexable>(root: &'a T, keys: &[String]) -> Option<Cow<'a, T>> {
     let mut current = Cow::Borrowed(root);

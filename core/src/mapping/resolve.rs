@@ -9,7 +9,7 @@ use super::validate::validate_mapping;
 use super::value::{in_js_order, utf16_units, Js};
 use super::MappingError;
 
-const ROOT_DIRECTIVE_KEY: &str = "__segment_internal_directive";
+pub(crate) const ROOT_DIRECTIVE_KEY: &str = "__segment_internal_directive";
 
 /// `transform(mapping, data)`: root directive, optional validation, resolution, then
 /// `removeUndefined`. The result may be `undefined` when the root is a directive.

@@ -466,4 +466,9 @@ fn bench_reports_perform_mapping_and_batched_figures() {
     }
     let talon = sluice(&["bench", "talon-one", "trackEventV2", "--settings", r#"{"apiKey":"k","deployment":"https://acme.europe-west1.talon.one"}"#, "--event", TRACK, "--calls", "5"]);
     assert!(String::from_utf8_lossy(&talon.stdout).contains("does not batch"), "{}", String::from_utf8_lossy(&talon.stdout));
+    // Bad input is refused before anything runs.
+    for bad in [["--batch-size", "0"], ["--calls", "0"]] {
+        let out = sluice(&["bench", "toplyne", "sendEvents", "--settings", r#"{"apiKey":"k"}"#, "--event", TRACK, bad[0], bad[1]]);
+        assert_eq!(out.status.code(), Some(2), "{bad:?}");
+    }
 }

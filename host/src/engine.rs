@@ -73,13 +73,15 @@ pub struct Module {
     pub path: PathBuf,
     pub description: Description,
     pub from_cache: bool,
+    /// What one instance takes from the pool, counted at load.
+    pub footprint: Footprint,
     pre: Pre,
 }
 
 impl Module {
-    fn new(path: &Path, pre: Pre, from_cache: bool) -> Module {
+    fn new(path: &Path, pre: Pre, from_cache: bool, footprint: Footprint) -> Module {
         let slug = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default().to_string();
-        Module { slug, path: path.to_path_buf(), description: Description::default(), from_cache, pre }
+        Module { slug, path: path.to_path_buf(), description: Description::default(), from_cache, footprint, pre }
     }
 
     /// The contract version the component was built against.
@@ -248,13 +250,12 @@ impl Runtime {
         let bytes = crate::files::read(path).map_err(|e| Error::config(format!("cannot read module {shown}: {e}")))?;
         // Before compiling, whose own pool check would say less; a file that
         // does not parse is left to the compiler's message.
-        if let Ok(footprint) = Footprint::of(&bytes) {
-            footprint.check().map_err(|e| Error::config(format!("{shown} is not a component the host can run: {e}")))?;
-        }
+        let footprint = Footprint::of(&bytes).unwrap_or_default();
+        footprint.check().map_err(|e| Error::config(format!("{shown} is not a component the host can run: {e}")))?;
         let (component, source) = cache::load(&self.engine, &bytes, self.cache_dir.as_deref())
             .map_err(|e| Error::config(format!("{shown} is not a valid component: {e}")))?;
         let pre = self.link(&component).map_err(|e| Error::config(format!("{shown} {e}")))?;
-        let mut module = Module::new(path, pre, matches!(source, cache::Source::Cached));
+        let mut module = Module::new(path, pre, matches!(source, cache::Source::Cached), footprint);
         let description = self.describe(&module).await.map_err(|mut e| {
             e.message = format!("{shown}: {}", e.message);
             e
@@ -316,14 +317,15 @@ impl Runtime {
         if !unknown.is_empty() {
             return (None, unknown);
         }
-        if let Err(e) = Footprint::of(&bytes).and_then(|f| f.check()) {
+        let footprint = Footprint::of(&bytes).unwrap_or_default();
+        if let Err(e) = footprint.check() {
             return (None, vec![format!("component: {e}")]);
         }
         let pre = match self.link(&component) {
             Ok(p) => p,
             Err(e) => return (None, vec![format!("component: {e}")]),
         };
-        let module = Module::new(path, pre, false);
+        let module = Module::new(path, pre, false, footprint);
         let description = match self.describe(&module).await {
             Ok(d) => d,
             Err(e) => return (None, vec![format!("describe: {}", e.message)]),

@@ -76,9 +76,8 @@ async fn run(cli: &Cli, args: &BenchArgs) -> Result<()> {
     let total = started.elapsed();
     let (mean, p50, p99) = stats(samples);
     println!("module {} action {} (contract {}) — {} calls on one core, fresh instance each, egress answered in-process", module.slug, args.action, module.contract(), args.calls);
-    if let Ok(f) = sluice::footprint::Footprint::of(&sluice::files::read(&module.path).unwrap_or_default()) {
-        println!("component:          {} core instances, {} memories, {} tables per instance", f.core_instances, f.memories, f.tables);
-    }
+    let f = module.footprint;
+    println!("component:          {} core instances, {} memories, {} tables per instance", f.core_instances, f.memories, f.tables);
     println!("perform:            mean {mean:.1} µs   p50 {p50:.1} µs   p99 {p99:.1} µs   {:.0} calls/s", f64::from(args.calls) / total.as_secs_f64());
     println!("mapping+validation: mean {map_us:.1} µs per event");
 

@@ -39,16 +39,16 @@ pub struct GuestOutcome {
 
 /// A component linked against one of the contract versions.
 pub enum Pre {
-    V0_1(v0_1_0::DestinationWorldPre<GuestState>),
-    V0_2(v0_2_0::DestinationWorldPre<GuestState>),
+    V0_1(v0_1_0::Linked),
+    V0_2(v0_2_0::Linked),
 }
 
 impl Pre {
     /// The newest version the component exports.
     pub fn new(pre: wasmtime::component::InstancePre<GuestState>) -> Result<Pre, String> {
-        match v0_2_0::DestinationWorldPre::new(pre.clone()) {
+        match v0_2_0::Linked::new(pre.clone()) {
             Ok(p) => Ok(Pre::V0_2(p)),
-            Err(e2) => v0_1_0::DestinationWorldPre::new(pre).map(Pre::V0_1).map_err(|e1| {
+            Err(e2) => v0_1_0::Linked::new(pre).map(Pre::V0_1).map_err(|e1| {
                 format!(
                     "it exports neither sluice:destination/destination@0.2.0 ({e2}) nor @0.1.0 ({e1})"
                 )
@@ -65,10 +65,26 @@ impl Pre {
 
     pub async fn run(&self, store: &mut Store<GuestState>, request: &Request) -> wasmtime::Result<Reply> {
         match self {
-            Pre::V0_1(p) => v0_1_0::run(p, store, request).await,
-            Pre::V0_2(p) => v0_2_0::run(p, store, request).await,
+            Pre::V0_1(p) => p.run(store, request).await,
+            Pre::V0_2(p) => p.run(store, request).await,
         }
     }
+}
+
+/// Calls one export of a fresh instance; only that export is looked up and
+/// its type checked (the bindings' own `instantiate` checks all four).
+async fn call<P, R>(
+    store: &mut Store<GuestState>,
+    instance: &wasmtime::component::Instance,
+    export: &wasmtime::component::ComponentExportIndex,
+    params: P,
+) -> wasmtime::Result<R>
+where
+    P: wasmtime::component::ComponentNamedList + wasmtime::component::Lower + Send + Sync,
+    R: wasmtime::component::ComponentNamedList + wasmtime::component::Lift + Send + Sync + 'static,
+{
+    let f = instance.get_typed_func::<P, R>(&mut *store, export)?;
+    f.call_async(&mut *store, params).await
 }
 
 /// Both versions' imports (`http`, `log`) in one linker.
@@ -84,7 +100,10 @@ pub fn add_to_linker(l: &mut Linker<GuestState>) -> wasmtime::Result<()> {
 /// error conversions, fields, presets, running a request, and the host side
 /// of `http` and `log` (which hand off to `GuestState`).
 macro_rules! common {
-    () => {
+    ($interface:literal) => {
+        /// The interface the component exports.
+        const INTERFACE: &str = $interface;
+
         use sluice_core::destination as core;
 
         pub use self::sluice::destination::{http, log, types};
@@ -179,26 +198,68 @@ macro_rules! common {
                 .collect()
         }
 
-        /// Runs one request in `store` on a fresh instance.
-        pub async fn run(
-            pre: &DestinationWorldPre<crate::state::GuestState>,
-            store: &mut wasmtime::Store<crate::state::GuestState>,
-            request: &Request,
-        ) -> wasmtime::Result<Reply> {
-            let instance = pre.instantiate_async(&mut *store).await?;
-            let guest = instance.sluice_destination_destination();
-            Ok(match request {
-                Request::Describe => Reply::Describe(description(guest.call_describe(&mut *store).await?)),
-                Request::Perform { action, payload, settings } => {
-                    Reply::Perform(outcome(guest.call_perform(&mut *store, action, payload, settings).await?))
-                }
-                Request::Batch { action, payloads, settings } => Reply::Batch(
-                    guest.call_perform_batch(&mut *store, action, payloads, settings).await?.into_iter().map(outcome).collect(),
-                ),
-                Request::TestAuth { settings } => Reply::TestAuth(
-                    guest.call_test_authentication(&mut *store, settings).await?.map_err(Into::into),
-                ),
-            })
+        /// The component linked against this version, and where its exports
+        /// are (found once, at load).
+        pub struct Linked {
+            pre: wasmtime::component::InstancePre<crate::state::GuestState>,
+            describe: wasmtime::component::ComponentExportIndex,
+            perform: wasmtime::component::ComponentExportIndex,
+            perform_batch: wasmtime::component::ComponentExportIndex,
+            test_authentication: wasmtime::component::ComponentExportIndex,
+        }
+
+        impl Linked {
+            pub fn new(pre: wasmtime::component::InstancePre<crate::state::GuestState>) -> wasmtime::Result<Linked> {
+                // The bindings name the interface or export that is missing.
+                DestinationWorldPre::new(pre.clone())?;
+                let component = pre.component();
+                let export = |name: &str| {
+                    let iface = component.get_export_index(None, INTERFACE);
+                    component
+                        .get_export_index(iface.as_ref(), name)
+                        .ok_or_else(|| wasmtime::format_err!("{INTERFACE} has no export `{name}`"))
+                };
+                Ok(Linked {
+                    describe: export("describe")?,
+                    perform: export("perform")?,
+                    perform_batch: export("perform-batch")?,
+                    test_authentication: export("test-authentication")?,
+                    pre,
+                })
+            }
+
+            /// Runs one request in `store` on a fresh instance.
+            pub async fn run(
+                &self,
+                store: &mut wasmtime::Store<crate::state::GuestState>,
+                request: &Request,
+            ) -> wasmtime::Result<Reply> {
+                use crate::bindings::call;
+                let instance = self.pre.instantiate_async(&mut *store).await?;
+                let i = &instance;
+                Ok(match request {
+                    Request::Describe => {
+                        let (d,) = call::<(), (types::DestinationInfo,)>(store, i, &self.describe, ()).await?;
+                        Reply::Describe(description(d))
+                    }
+                    Request::Perform { action, payload, settings } => {
+                        let params = (action.as_str(), payload.as_str(), settings.as_str());
+                        let (r,) = call::<_, (Result<types::Outcome, types::Error>,)>(store, i, &self.perform, params).await?;
+                        Reply::Perform(outcome(r))
+                    }
+                    Request::Batch { action, payloads, settings } => {
+                        let params = (action.as_str(), payloads.as_slice(), settings.as_str());
+                        let (list,) =
+                            call::<_, (Vec<Result<types::Outcome, types::Error>>,)>(store, i, &self.perform_batch, params).await?;
+                        Reply::Batch(list.into_iter().map(outcome).collect())
+                    }
+                    Request::TestAuth { settings } => {
+                        let params = (settings.as_str(),);
+                        let (r,) = call::<_, (Result<(), types::Error>,)>(store, i, &self.test_authentication, params).await?;
+                        Reply::TestAuth(r.map_err(Into::into))
+                    }
+                })
+            }
         }
 
         impl types::Host for crate::state::GuestState {}

@@ -8,7 +8,7 @@ wasmtime::component::bindgen!({
     exports: { default: async },
 });
 
-crate::bindings::common!();
+crate::bindings::common!("sluice:destination/destination@0.1.0");
 
 impl From<types::FieldType> for core::FieldType {
     fn from(t: types::FieldType) -> Self {

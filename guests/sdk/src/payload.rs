@@ -64,6 +64,11 @@ impl Payload {
         self.raw(key).map(|raw| serde_json::from_str(raw).unwrap_or(Value::Null))
     }
 
+    /// Whether a field is present and not null (what `str` answers `Some` for).
+    pub fn has(&self, key: &str) -> bool {
+        self.raw(key).is_some_and(|raw| raw != "null")
+    }
+
     /// A string field, as the reference's template literals render it (absent: None).
     pub fn str(&self, key: &str) -> Option<String> {
         match self.get(key)? {
@@ -127,7 +132,7 @@ impl Payload {
             text.push_str(self.part(value));
         }
         text.push('}');
-        Record(RawValue::from_string(text).expect("members of a JSON object make a JSON object"))
+        Record(text)
     }
 }
 
@@ -138,6 +143,11 @@ const MAX_DEPTH: usize = 127;
 
 /// Whether containers nest deeper than [`MAX_DEPTH`] (strings skipped).
 fn nested_too_deep(text: &str) -> bool {
+    // Nesting that deep takes that many opening brackets: counting them is
+    // cheap, and all an ordinary payload needs.
+    if text.bytes().filter(|&b| b == b'{' || b == b'[').count() <= MAX_DEPTH {
+        return false;
+    }
     let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
     for &b in text.as_bytes() {
         if in_string {
@@ -166,18 +176,34 @@ fn nested_too_deep(text: &str) -> bool {
 
 /// One record of a batch, as JSON text: it serializes as itself, so a list of
 /// records goes out without being parsed again.
-#[derive(Debug, Clone, Serialize)]
-pub struct Record(Box<RawValue>);
+#[derive(Debug, Clone)]
+pub struct Record(String);
 
 impl Record {
     pub fn json(&self) -> &str {
-        self.0.get()
+        &self.0
+    }
+}
+
+/// serde_json's marker for text written out as it is (what its `RawValue`
+/// serializes as). A record's text is valid JSON by construction (spans
+/// checked when the payload was parsed, values written by serde_json), so
+/// it is not checked a second time, as `RawValue::from_string` would; a test
+/// holds this to `RawValue`'s own output.
+const RAW_JSON: &str = "$serde_json::private::RawValue";
+
+impl Serialize for Record {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut s = serializer.serialize_struct(RAW_JSON, 1)?;
+        s.serialize_field(RAW_JSON, &self.0)?;
+        s.end()
     }
 }
 
 impl From<Value> for Record {
     fn from(value: Value) -> Record {
-        Record(serde_json::value::to_raw_value(&value).expect("a JSON value serializes"))
+        Record(value.to_string())
     }
 }
 
@@ -269,6 +295,27 @@ mod tests {
         p.set("n", &Value::Null);
         assert_eq!(p.clone().into_record().json(), r#"{"b":{"x": [1, 2.50]},"a":"\u00e9","t":1677079275,"n":null}"#);
         assert_eq!(p.into_value().to_string(), r#"{"b":{"x":[1,2.5]},"a":"é","t":1677079275,"n":null}"#);
+    }
+
+    #[test]
+    fn a_record_serializes_as_raw_value_does() {
+        let p = Payload::parse(r#"{"b": {"x": [1, 2.50]}, "a\"": "\u00e9"}"#).unwrap();
+        let records = vec![p.into_record(), Record::from(serde_json::json!({"n": null}))];
+        let raw: Vec<Box<RawValue>> = records.iter().map(|r| RawValue::from_string(r.json().to_string()).unwrap()).collect();
+        assert_eq!(serde_json::to_string(&records).unwrap(), r#"[{"b":{"x": [1, 2.50]},"a\"":"\u00e9"},{"n":null}]"#);
+        assert_eq!(serde_json::to_string(&records).unwrap(), serde_json::to_string(&raw).unwrap());
+        assert_eq!(serde_json::to_string_pretty(&records).unwrap(), serde_json::to_string_pretty(&raw).unwrap());
+        let body = std::collections::BTreeMap::from([("events", &records)]);
+        let raw_body = std::collections::BTreeMap::from([("events", &raw)]);
+        assert_eq!(serde_json::to_vec(&body).unwrap(), serde_json::to_vec(&raw_body).unwrap());
+    }
+
+    #[test]
+    fn has_is_present_and_not_null() {
+        let p = Payload::parse(r#"{"a": null, "b": "", "c": 0}"#).unwrap();
+        for key in ["a", "b", "c", "d"] {
+            assert_eq!(p.has(key), p.str(key).is_some(), "{key}");
+        }
     }
 
     #[test]

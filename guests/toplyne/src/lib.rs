@@ -63,7 +63,7 @@ fn upload(path: &str, list: &str, records: Vec<Record>) -> Result<Response> {
 
 /// The documented rule the reference does not enforce: a user needs an id.
 fn require_user_or_anonymous_id(payload: &Payload) -> Result<()> {
-    if payload.str("userId").is_none() && payload.str("anonymousId").is_none() {
+    if !payload.has("userId") && !payload.has("anonymousId") {
         return Err(Error::validation(
             "Either 'userId' or 'anonymousId' is required: map at least one of them.",
         ));

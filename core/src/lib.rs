@@ -10,6 +10,7 @@ pub mod subscription;
 pub mod prepare;
 pub mod check;
 pub mod origin;
+mod json;
 
 pub use destination::{
     Action, AuthBinding, BatchLimits, Description, Field, FieldType, Preset, RateBudget, Setting, SignatureEncoding,

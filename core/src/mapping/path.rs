@@ -136,7 +136,7 @@ impl Indexable for Value {
 
     fn index(&self, key: &str) -> Option<Cow<'_, Self>> {
         match self {
-            Value::Object(map) => map.get(key).map(Cow::Borrowed),
+            Value::Object(map) => crate::json::get(map, key).map(Cow::Borrowed),
             Value::Array(items) if key == "length" => Some(Cow::Owned(Value::from(items.len()))),
             Value::Array(items) => array_index(key)
                 .and_then(|i| items.get(i))

@@ -157,13 +157,13 @@ fn check_object(
     for name in object
         .required
         .iter()
-        .filter(|name| !map.contains_key(name.as_str()))
+        .filter(|name| !crate::json::contains(map, name))
     {
         issues.push(Issue::new(schema, &pointer.render(), Problem::Required(name.clone())));
     }
     map.retain(|key, _| object.has_property(key));
     for (key, property) in &object.properties {
-        if let Some(value) = map.get_mut(key) {
+        if let Some(value) = crate::json::get_mut(map, key) {
             validate(property, value, &Pointer::Key(pointer, key), issues);
         }
     }

@@ -412,6 +412,7 @@ pub struct Egress {
     routes: Vec<Route>,
     limits: Limits,
     dry_run: bool,
+    show_bodies: bool,
 }
 
 impl Egress {
@@ -436,7 +437,14 @@ impl Egress {
             .enable_http1()
             .wrap_connector(http);
         let routed = Client::builder(TokioExecutor::new()).build(https);
-        Egress { guarded, routed, routes, limits, dry_run }
+        Egress { guarded, routed, routes, limits, dry_run, show_bodies: true }
+    }
+
+    /// Whether a dry run keeps a redacted copy of each body to print (the
+    /// default); `sluice bench` answers in-process and prints none.
+    pub fn showing_bodies(mut self, show: bool) -> Egress {
+        self.show_bodies = show;
+        self
     }
 
     /// Checks, authenticates, paces and sends one request. A capped summary
@@ -475,7 +483,7 @@ impl Egress {
             None => {
                 ledger.sent_bytes += size;
                 // Only dry-run output shows bodies; don't copy and scrub them on every real request.
-                if self.dry_run {
+                if self.dry_run && self.show_bodies {
                     exchange.body = req.body.as_ref().map(|b| {
                         policy.redact(&guest_log::truncate(&String::from_utf8_lossy(b), limits.max_shown_body))
                     });

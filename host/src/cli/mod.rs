@@ -89,6 +89,9 @@ pub struct RunFlags {
     /// Guest CPU time per call, in milliseconds.
     #[arg(long, default_value_t = 1000)]
     cpu_ms: u64,
+    /// Keep a redacted copy of each request's body for printing (dry runs).
+    #[arg(skip = true)]
+    show_bodies: bool,
 }
 
 impl Cli {
@@ -105,7 +108,7 @@ impl Cli {
             .iter()
             .map(|r| Route::parse(r).map_err(Error::validation))
             .collect::<Result<Vec<_>>>()?;
-        let egress = Egress::new(routes, EgressLimits::default(), flags.dry_run);
+        let egress = Egress::new(routes, EgressLimits::default(), flags.dry_run).showing_bodies(flags.show_bodies);
         let mut opts = Options::new(egress);
         opts.cache_dir = self.cache_dir();
         opts.max_instances = max_instances;
@@ -178,7 +181,16 @@ async fn run(cli: Cli) -> i32 {
 
 impl RunFlags {
     fn default_for(json: bool) -> Self {
-        RunFlags { routes: Vec::new(), allow_origins: Vec::new(), dry_run: true, json, rate: None, memory_mb: 64, cpu_ms: 1000 }
+        RunFlags {
+            routes: Vec::new(),
+            allow_origins: Vec::new(),
+            dry_run: true,
+            json,
+            rate: None,
+            memory_mb: 64,
+            cpu_ms: 1000,
+            show_bodies: true,
+        }
     }
 }
 

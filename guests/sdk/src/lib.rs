@@ -52,18 +52,18 @@ pub mod __export {
         d.to_wit()
     }
 
-    pub fn perform(d: &Destination, action: &str, payload: &str, settings: &str) -> Result<t::Outcome, t::Error> {
+    pub fn perform(d: &Destination, action: &str, payload: String, settings: String) -> Result<t::Outcome, t::Error> {
         run(d, action, payload, settings).map_err(Error::into_wit)
     }
 
-    fn run(d: &Destination, action: &str, payload: &str, settings: &str) -> crate::Result<t::Outcome> {
+    fn run(d: &Destination, action: &str, payload: String, settings: String) -> crate::Result<t::Outcome> {
         let action = d
             .actions
             .iter()
             .find(|a| a.key == action)
             .ok_or_else(|| Error::validation(format!("{} has no action '{action}'", d.name)))?;
-        let payload = Payload::parse(payload)?;
-        let settings = Payload::parse(settings)?;
+        let payload = Payload::from_host(payload)?;
+        let settings = Payload::from_host(settings)?;
         let response = (action.perform)(&payload, &settings)?;
         Ok(t::Outcome { status: response.status, body: response.text() })
     }
@@ -71,12 +71,12 @@ pub mod __export {
     /// One request for the whole batch when the action batches (each payload
     /// that fails to become a record fails alone; a failed request fails every
     /// payload in it), else one `perform` per payload.
-    pub fn perform_batch(d: &Destination, action: &str, payloads: Vec<String>, settings: &str) -> Vec<Result<t::Outcome, t::Error>> {
+    pub fn perform_batch(d: &Destination, action: &str, payloads: Vec<String>, settings: String) -> Vec<Result<t::Outcome, t::Error>> {
         let batch = d.actions.iter().find(|a| a.key == action).and_then(|a| a.batch.as_ref());
         let Some(batch) = batch else {
-            return payloads.iter().map(|p| perform(d, action, p, settings)).collect();
+            return payloads.into_iter().map(|p| perform(d, action, p, settings.clone())).collect();
         };
-        let settings = match Payload::parse(settings) {
+        let settings = match Payload::from_host(settings) {
             Ok(s) => s,
             Err(e) => return payloads.iter().map(|_| Err(e.clone().into_wit())).collect(),
         };
@@ -84,7 +84,7 @@ pub mod __export {
         let mut results: Vec<Option<Result<t::Outcome, t::Error>>> = Vec::with_capacity(n);
         let mut records = Vec::with_capacity(n);
         for p in payloads {
-            match Payload::from_string(p).and_then(|p| (batch.record)(p, &settings)) {
+            match Payload::from_host(p).and_then(|p| (batch.record)(p, &settings)) {
                 Ok(record) => {
                     records.push(record);
                     results.push(None);
@@ -100,8 +100,8 @@ pub mod __export {
             .collect()
     }
 
-    pub fn test_authentication(d: &Destination, settings: &str) -> Result<(), t::Error> {
-        let settings = Payload::parse(settings).map_err(Error::into_wit)?;
+    pub fn test_authentication(d: &Destination, settings: String) -> Result<(), t::Error> {
+        let settings = Payload::from_host(settings).map_err(Error::into_wit)?;
         match d.test_authentication {
             Some(test) => test(&settings).map(|_| ()).map_err(|e| {
                 Error { message: format!("Credentials are invalid: {}", e.message), ..e }.into_wit()
@@ -127,17 +127,17 @@ macro_rules! export {
                 payload: String,
                 settings: String,
             ) -> Result<$crate::bindings::sluice::destination::types::Outcome, $crate::bindings::sluice::destination::types::Error> {
-                $crate::__export::perform(&$dest, &action, &payload, &settings)
+                $crate::__export::perform(&$dest, &action, payload, settings)
             }
             fn perform_batch(
                 action: String,
                 payloads: Vec<String>,
                 settings: String,
             ) -> Vec<Result<$crate::bindings::sluice::destination::types::Outcome, $crate::bindings::sluice::destination::types::Error>> {
-                $crate::__export::perform_batch(&$dest, &action, payloads, &settings)
+                $crate::__export::perform_batch(&$dest, &action, payloads, settings)
             }
             fn test_authentication(settings: String) -> Result<(), $crate::bindings::sluice::destination::types::Error> {
-                $crate::__export::test_authentication(&$dest, &settings)
+                $crate::__export::test_authentication(&$dest, settings)
             }
         }
         $crate::bindings::export_component!(__SluiceComponent with_types_in $crate::bindings);

@@ -27,6 +27,15 @@ enum Part {
     Own(String),
 }
 
+impl Part {
+    fn text<'a>(&'a self, payload: &'a str) -> &'a str {
+        match self {
+            Part::Span(r) => &payload[r.clone()],
+            Part::Own(s) => s,
+        }
+    }
+}
+
 impl Payload {
     pub fn parse(json: &str) -> Result<Self> {
         Self::from_string(json.to_string())
@@ -49,11 +58,19 @@ impl Payload {
         Ok(Payload { text, members })
     }
 
-    fn part<'a>(&'a self, part: &'a Part) -> &'a str {
-        match part {
-            Part::Span(r) => &self.text[r.clone()],
-            Part::Own(s) => s,
+    /// A payload or settings object as the host sends it: JSON that serde_json
+    /// wrote, so valid by construction. Its members are found in one pass
+    /// without checking every value again; anything unexpected goes the way
+    /// of [`Payload::from_string`], which also gives the error.
+    pub(crate) fn from_host(text: String) -> Result<Self> {
+        match scan_members(&text) {
+            Some(members) => Ok(Payload { text, members }),
+            None => Self::from_string(text),
         }
+    }
+
+    fn part<'a>(&'a self, part: &'a Part) -> &'a str {
+        part.text(&self.text)
     }
 
     fn raw(&self, key: &str) -> Option<&str> {
@@ -172,6 +189,130 @@ fn nested_too_deep(text: &str) -> bool {
         }
     }
     false
+}
+
+/// The members of a JSON object, as [`Members`] finds them, in one pass that
+/// trusts the text to be JSON: strings are skipped to their closing quote,
+/// containers to their closing bracket, scalars to the next delimiter. `None`
+/// for anything else (not an object, nesting past [`MAX_DEPTH`], a key
+/// that does not unescape), left to serde_json to judge.
+fn scan_members(text: &str) -> Option<Vec<(Part, Part)>> {
+    let b = text.as_bytes();
+    let mut i = skip_ws(b, 0);
+    if b.get(i) != Some(&b'{') {
+        return None;
+    }
+    i = skip_ws(b, i + 1);
+    let mut members: Vec<(Part, Part)> = Vec::with_capacity(8);
+    if b.get(i) == Some(&b'}') {
+        return (skip_ws(b, i + 1) == b.len()).then_some(members);
+    }
+    loop {
+        if b.get(i) != Some(&b'"') {
+            return None;
+        }
+        let (key_end, escaped) = string_end(b, i)?;
+        let key = if escaped {
+            Part::Own(serde_json::from_str::<String>(&text[i..key_end]).ok()?)
+        } else {
+            Part::Span(i + 1..key_end - 1)
+        };
+        i = skip_ws(b, key_end);
+        if b.get(i) != Some(&b':') {
+            return None;
+        }
+        let start = skip_ws(b, i + 1);
+        let end = value_end(b, start)?;
+        let value = Part::Span(start..end);
+        // A repeated key keeps its first place and its last value.
+        match members.iter().position(|(k, _)| k.text(text) == key.text(text)) {
+            Some(at) => members[at].1 = value,
+            None => members.push((key, value)),
+        }
+        i = skip_ws(b, end);
+        match b.get(i) {
+            Some(b',') => i = skip_ws(b, i + 1),
+            Some(b'}') => return (skip_ws(b, i + 1) == b.len()).then_some(members),
+            _ => return None,
+        }
+    }
+}
+
+/// Bytes the scan stops at: in a string, a quote or backslash (1); in a
+/// container, a quote or bracket (2); after a scalar, a delimiter (4).
+const STOPS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    t[b'"' as usize] = 1 | 2;
+    t[b'\\' as usize] = 1;
+    t[b'{' as usize] = 2;
+    t[b'[' as usize] = 2;
+    t[b'}' as usize] = 2 | 4;
+    t[b']' as usize] = 2 | 4;
+    t[b',' as usize] = 4;
+    t[b' ' as usize] = 4;
+    t[b'\t' as usize] = 4;
+    t[b'\n' as usize] = 4;
+    t[b'\r' as usize] = 4;
+    t
+};
+
+/// The first index from `i` whose byte is in the `class` of [`STOPS`].
+fn next_stop(b: &[u8], i: usize, class: u8) -> Option<usize> {
+    b.get(i..)?.iter().position(|&c| STOPS[c as usize] & class != 0).map(|k| i + k)
+}
+
+fn skip_ws(b: &[u8], mut i: usize) -> usize {
+    while i < b.len() && matches!(b[i], b' ' | b'\t' | b'\n' | b'\r') {
+        i += 1;
+    }
+    i
+}
+
+/// Just past the string that opens at `i`, and whether it has escapes.
+fn string_end(b: &[u8], i: usize) -> Option<(usize, bool)> {
+    let mut j = next_stop(b, i + 1, 1)?;
+    let mut escaped = false;
+    while b[j] == b'\\' {
+        escaped = true;
+        j = next_stop(b, j + 2, 1)?;
+    }
+    Some((j + 1, escaped))
+}
+
+/// Just past the value that starts at `i`, a member of the top-level object.
+fn value_end(b: &[u8], i: usize) -> Option<usize> {
+    match *b.get(i)? {
+        b'"' => string_end(b, i).map(|(end, _)| end),
+        b'{' | b'[' => {
+            // The object is level 1, this value level 2.
+            let mut depth = 2;
+            let mut j = i + 1;
+            loop {
+                j = next_stop(b, j, 2)?;
+                match b[j] {
+                    b'"' => j = string_end(b, j)?.0,
+                    b'{' | b'[' => {
+                        depth += 1;
+                        if depth > MAX_DEPTH {
+                            return None;
+                        }
+                        j += 1;
+                    }
+                    _ => {
+                        depth -= 1;
+                        j += 1;
+                        if depth == 1 {
+                            return Some(j);
+                        }
+                    }
+                }
+            }
+        }
+        _ => {
+            let end = next_stop(b, i, 4).unwrap_or(b.len());
+            (end > i).then_some(end)
+        }
+    }
 }
 
 /// One record of a batch, as JSON text: it serializes as itself, so a list of
@@ -334,6 +475,77 @@ mod tests {
         assert!(err.message.contains("recursion limit"), "{}", err.message);
         // As serde_json itself decides.
         assert!(serde_json::from_str::<Value>(&nest(126)).is_ok() && serde_json::from_str::<Value>(&nest(127)).is_err());
+    }
+
+    /// What a payload is made of, compared in full (spans or own text).
+    fn members(p: &Payload) -> Vec<(String, String)> {
+        p.members.iter().map(|(k, v)| (p.part(k).to_string(), p.part(v).to_string())).collect()
+    }
+
+    #[test]
+    fn the_host_path_finds_what_serde_json_finds() {
+        let cases = [
+            r#"{}"#,
+            r#" { } "#,
+            r#"{"a":1,"b":"x","c":null,"d":true,"e":-1.5e3}"#,
+            r#"{"s":"q\"}{[","o":{"k":["]",{"}":"\\"}]},"t":"é\u00e9"}"#,
+            r#"{ "a" : [ 1 , 2 ] ,
+                "b" : { } }"#,
+            r#"{"a\"b": 1, "\u0063": [true], "c": 3}"#,
+            r#"{"a":1,"a":2,"b":3,"a":4}"#,
+        ];
+        for text in cases {
+            let host = Payload::from_host(text.to_string()).unwrap();
+            assert_eq!(members(&host), members(&Payload::parse(text).unwrap()), "{text}");
+            assert!(scan_members(text).is_some(), "{text} took the slow path");
+        }
+    }
+
+    /// Not an object, or not the shape of one: the answer serde_json gives.
+    /// (A value's own text, a bad escape say, is not checked again: the host
+    /// wrote it with serde_json.)
+    #[test]
+    fn the_host_path_leaves_anything_else_to_serde_json() {
+        for text in ["[1]", "1", "", "{", r#"{"a":1"#, r#"{"a" 1}"#, r#"{"a":}"#, r#"{"a":1}x"#, r#"{a:1}"#] {
+            assert_eq!(
+                Payload::from_host(text.to_string()).map(|p| members(&p)).map_err(|e| e.message),
+                Payload::parse(text).map(|p| members(&p)).map_err(|e| e.message),
+                "{text}"
+            );
+        }
+        let nest = |n: usize| format!(r#"{{"a":{}1{}}}"#, "[".repeat(n), "]".repeat(n));
+        assert!(Payload::from_host(nest(126)).is_ok() && scan_members(&nest(126)).is_some());
+        let err = Payload::from_host(nest(127)).unwrap_err();
+        assert!(err.message.contains("recursion limit"), "{}", err.message);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_host_path_agrees_with_serde_json_on_any_object(value in json_object(), pretty in proptest::bool::ANY) {
+            let text = if pretty { serde_json::to_string_pretty(&value) } else { serde_json::to_string(&value) }.unwrap();
+            let host = Payload::from_host(text.clone()).unwrap();
+            proptest::prop_assert!(scan_members(&text).is_some());
+            proptest::prop_assert_eq!(members(&host), members(&Payload::parse(&text).unwrap()));
+        }
+    }
+
+    fn json_object() -> impl proptest::strategy::Strategy<Value = Value> {
+        use proptest::prelude::*;
+        let text = "[a-z\"\\\\{}\\[\\],: é\u{1F600}\n]{0,8}";
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            any::<f64>().prop_filter("finite", |f| f.is_finite()).prop_map(Value::from),
+            text.prop_map(Value::from),
+        ];
+        let value = leaf.prop_recursive(4, 32, 6, move |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+                proptest::collection::vec((text, inner), 0..6).prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        });
+        proptest::collection::vec((text, value), 0..8).prop_map(|m| Value::Object(m.into_iter().collect()))
     }
 
     #[test]

@@ -253,7 +253,7 @@ impl sluice_guest::__export::Guest for Hostile {
         sluice_guest::bindings::sluice::destination::types::Outcome,
         sluice_guest::bindings::sluice::destination::types::Error,
     > {
-        sluice_guest::__export::perform(&HOSTILE, &action, &payload, &settings)
+        sluice_guest::__export::perform(&HOSTILE, &action, payload, settings)
     }
     fn perform_batch(
         action: String,
@@ -265,12 +265,12 @@ impl sluice_guest::__export::Guest for Hostile {
             sluice_guest::bindings::sluice::destination::types::Error,
         >,
     > {
-        sluice_guest::__export::perform_batch(&HOSTILE, &action, payloads, &settings)
+        sluice_guest::__export::perform_batch(&HOSTILE, &action, payloads, settings)
     }
     fn test_authentication(
         settings: String,
     ) -> std::result::Result<(), sluice_guest::bindings::sluice::destination::types::Error> {
-        sluice_guest::__export::test_authentication(&HOSTILE, &settings)
+        sluice_guest::__export::test_authentication(&HOSTILE, settings)
     }
 }
 

@@ -661,6 +661,10 @@ impl Egress {
 /// Latin-1, sent as Latin-1 bytes. Anything else is the reference's error.
 fn header_value(value: &str) -> Result<http::HeaderValue, EgressError> {
     let illegal = || EgressError::Invalid(format!("{value} is not a legal HTTP header value"));
+    // Most values are tab and printable ASCII: their bytes are the value.
+    if value.bytes().all(|b| b == b'\t' || (0x20..=0x7e).contains(&b)) {
+        return http::HeaderValue::from_str(value).map_err(|_| illegal());
+    }
     let bytes = value
         .chars()
         .map(|c| match c as u32 {

@@ -257,7 +257,25 @@ const STOPS: [u8; 256] = {
 };
 
 /// The first index from `i` whose byte is in the `class` of [`STOPS`].
-fn next_stop(b: &[u8], i: usize, class: u8) -> Option<usize> {
+/// Eight bytes at a time while none of them can be a stop.
+fn next_stop(b: &[u8], mut i: usize, class: u8) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    // Nonzero when some byte of `x` is `n` (exact for "is there any").
+    let has = |x: u64, n: u8| {
+        let y = x ^ (ONES * u64::from(n));
+        y.wrapping_sub(ONES) & !y & (ONES << 7)
+    };
+    if class != 4 {
+        while let Some(chunk) = b.get(i..i + 8) {
+            let x = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
+            let mut stop = has(x, b'"');
+            stop |= if class == 1 { has(x, b'\\') } else { has(x, b'{') | has(x, b'[') | has(x, b'}') | has(x, b']') };
+            if stop != 0 {
+                break;
+            }
+            i += 8;
+        }
+    }
     b.get(i..)?.iter().position(|&c| STOPS[c as usize] & class != 0).map(|k| i + k)
 }
 

@@ -547,6 +547,18 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        /// Any text at all: the host path never panics, and where serde_json
+        /// reads the text as an object, both find the same members.
+        #[test]
+        fn the_host_path_survives_any_text(text in "[{}\\[\\]\":,\\\\ a-z0-9é\n]{0,40}") {
+            let host = Payload::from_host(text.clone());
+            if let Ok(parsed) = Payload::parse(&text) {
+                proptest::prop_assert_eq!(members(&host.unwrap()), members(&parsed));
+            }
+        }
+    }
+
     fn json_object() -> impl proptest::strategy::Strategy<Value = Value> {
         use proptest::prelude::*;
         let text = "[a-z\"\\\\{}\\[\\],: é\u{1F600}\n]{0,8}";

@@ -464,10 +464,15 @@ fn bench_reports_perform_mapping_and_batched_figures() {
     for needle in ["component:", "core instances", "perform:", "mapping+validation:", "perform-batch of 10"] {
         assert!(stdout.contains(needle), "{needle} missing in {stdout}");
     }
+    // One figure alone, for a profiler or an instruction counter.
+    let only = sluice(&["bench", "toplyne", "sendEvents", "--settings", r#"{"apiKey":"k"}"#, "--event", TRACK, "--calls", "20", "--only", "batched"]);
+    let stdout = String::from_utf8_lossy(&only.stdout);
+    assert!(only.status.success() && stdout.contains("batched:"), "{stdout}");
+    assert!(!stdout.contains("perform:") && !stdout.contains("mapping+validation:"), "{stdout}");
     let talon = sluice(&["bench", "talon-one", "trackEventV2", "--settings", r#"{"apiKey":"k","deployment":"https://acme.europe-west1.talon.one"}"#, "--event", TRACK, "--calls", "5"]);
     assert!(String::from_utf8_lossy(&talon.stdout).contains("does not batch"), "{}", String::from_utf8_lossy(&talon.stdout));
     // Bad input is refused before anything runs.
-    for bad in [["--batch-size", "0"], ["--calls", "0"]] {
+    for bad in [["--batch-size", "0"], ["--calls", "0"], ["--only", "everything"]] {
         let out = sluice(&["bench", "toplyne", "sendEvents", "--settings", r#"{"apiKey":"k"}"#, "--event", TRACK, bad[0], bad[1]]);
         assert_eq!(out.status.code(), Some(2), "{bad:?}");
     }

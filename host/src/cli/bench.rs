@@ -5,7 +5,6 @@
 use std::time::{Duration, Instant};
 
 use clap::Args;
-use serde_json::json;
 use sluice::error::{Error, Result};
 use sluice::files::json_arg;
 use sluice::secrets::Settings;
@@ -29,6 +28,17 @@ pub struct BenchArgs {
     /// action's own limit); to see how cost per event falls with batch size.
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
     batch_size: Option<u32>,
+    /// Time one figure only (under a profiler or an instruction counter, say);
+    /// by default all three.
+    #[arg(long, value_enum)]
+    only: Option<Phase>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Phase {
+    Mapping,
+    Perform,
+    Batched,
 }
 
 pub async fn bench(cli: &Cli, args: &BenchArgs) -> i32 {
@@ -57,30 +67,40 @@ async fn run(cli: &Cli, args: &BenchArgs) -> Result<()> {
     let mapping = Mapping::new(action, MappingChoice::Defaults).map_err(Error::validation)?;
     let client = runtime.client(module.clone(), &settings)?;
 
-    let map_started = Instant::now();
-    let mut payload = json!(null);
-    for _ in 0..args.calls {
-        payload = mapping.payload(action, &event).map_err(Error::validation)?;
-    }
-    let map_us = map_started.elapsed().as_secs_f64() * 1e6 / f64::from(args.calls);
-
-    for _ in 0..100 {
-        runtime.perform(&client, &args.action, &payload).await.result?;
-    }
-    let mut samples = Vec::with_capacity(args.calls as usize);
-    let started = Instant::now();
-    for _ in 0..args.calls {
-        let t = Instant::now();
-        runtime.perform(&client, &args.action, &payload).await.result?;
-        samples.push(t.elapsed());
-    }
-    let total = started.elapsed();
-    let (mean, p50, p99) = stats(samples);
+    let runs = |phase: Phase| args.only.is_none_or(|only| only == phase);
+    let payload = mapping.payload(action, &event).map_err(Error::validation)?;
     println!("module {} action {} (contract {}) — {} calls on one core, fresh instance each, egress answered in-process", module.slug, args.action, module.contract(), args.calls);
     let f = module.footprint;
     println!("component:          {} core instances, {} memories, {} tables per instance", f.core_instances, f.memories, f.tables);
-    println!("perform:            mean {mean:.1} µs   p50 {p50:.1} µs   p99 {p99:.1} µs   {:.0} calls/s", f64::from(args.calls) / total.as_secs_f64());
-    println!("mapping+validation: mean {map_us:.1} µs per event");
+
+    if runs(Phase::Perform) || runs(Phase::Batched) {
+        for _ in 0..100 {
+            runtime.perform(&client, &args.action, &payload).await.result?;
+        }
+    }
+    if runs(Phase::Perform) {
+        let mut samples = Vec::with_capacity(args.calls as usize);
+        let started = Instant::now();
+        for _ in 0..args.calls {
+            let t = Instant::now();
+            runtime.perform(&client, &args.action, &payload).await.result?;
+            samples.push(t.elapsed());
+        }
+        let total = started.elapsed();
+        let (mean, p50, p99) = stats(samples);
+        println!("perform:            mean {mean:.1} µs   p50 {p50:.1} µs   p99 {p99:.1} µs   {:.0} calls/s", f64::from(args.calls) / total.as_secs_f64());
+    }
+    if runs(Phase::Mapping) {
+        let started = Instant::now();
+        for _ in 0..args.calls {
+            mapping.payload(action, &event).map_err(Error::validation)?;
+        }
+        let map_us = started.elapsed().as_secs_f64() * 1e6 / f64::from(args.calls);
+        println!("mapping+validation: mean {map_us:.1} µs per event");
+    }
+    if !runs(Phase::Batched) {
+        return Ok(());
+    }
 
     // Batched, as the delivery core sends it: map, validate and serialize each
     // event, then one perform-batch per batch of the action's size.

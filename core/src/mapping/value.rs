@@ -274,8 +274,6 @@ pub(crate) fn array_index(key: &str) -> Option<usize> {
         .map(|i| i as usize)
 }
 
-/// Entries in the order JS enumerates an object: array-index keys first, ascending, then
-/// the other keys in insertion order.
 /// A JSON value as `into_json` would give it back after a round trip
 /// through `Js`: the same, with every object's keys in JS order.
 pub(crate) fn js_ordered(value: std::borrow::Cow<'_, Value>) -> Value {
@@ -300,6 +298,8 @@ pub(crate) fn js_ordered(value: std::borrow::Cow<'_, Value>) -> Value {
     }
 }
 
+/// Entries in the order JS enumerates an object: array-index keys first, ascending, then
+/// the other keys in insertion order.
 pub(crate) fn in_js_order<K: AsRef<str>, V>(
     entries: impl IntoIterator<Item = (K, V)>,
 ) -> Vec<(K, V)> {

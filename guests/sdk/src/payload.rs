@@ -47,7 +47,7 @@ impl Payload {
             return Err(Error::validation("the payload is not JSON: recursion limit exceeded (more than 127 levels of nesting)"));
         }
         let mut de = serde_json::Deserializer::from_str(&text);
-        let members = de.deserialize_any(Members { base: text.as_ptr() as usize }).map_err(|e| {
+        let members = de.deserialize_any(Members { text: &text }).map_err(|e| {
             if e.is_data() {
                 Error::validation("the payload must be a JSON object")
             } else {
@@ -224,11 +224,7 @@ fn scan_members(text: &str) -> Option<Vec<(Part, Part)>> {
         let start = skip_ws(b, i + 1);
         let end = value_end(b, start)?;
         let value = Part::Span(start..end);
-        // A repeated key keeps its first place and its last value.
-        match members.iter().position(|(k, _)| k.text(text) == key.text(text)) {
-            Some(at) => members[at].1 = value,
-            None => members.push((key, value)),
-        }
+        add_member(&mut members, text, key, value);
         i = skip_ws(b, end);
         match b.get(i) {
             Some(b',') => i = skip_ws(b, i + 1),
@@ -366,16 +362,24 @@ impl From<Value> for Record {
     }
 }
 
-/// A JSON object's members, in order, as spans of the text starting at
-/// `base` (a repeated key keeps its last value, as JSON.parse does).
-struct Members {
-    base: usize,
+/// A JSON object's members, in order, as spans of `text` (see [`add_member`]).
+struct Members<'t> {
+    text: &'t str,
 }
 
-impl Members {
+impl Members<'_> {
     fn span(&self, s: &str) -> Range<usize> {
-        let start = s.as_ptr() as usize - self.base;
+        let start = s.as_ptr() as usize - self.text.as_ptr() as usize;
         start..start + s.len()
+    }
+}
+
+/// Adds a member found in `text`: a repeated key keeps its first place and
+/// its last value, as `JSON.parse` does.
+fn add_member(members: &mut Vec<(Part, Part)>, text: &str, key: Part, value: Part) {
+    match members.iter().position(|(k, _)| k.text(text) == key.text(text)) {
+        Some(at) => members[at].1 = value,
+        None => members.push((key, value)),
     }
 }
 
@@ -405,7 +409,7 @@ impl<'de> serde::Deserialize<'de> for Key<'de> {
     }
 }
 
-impl<'de> Visitor<'de> for Members {
+impl<'de> Visitor<'de> for Members<'_> {
     type Value = Vec<(Part, Part)>;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
@@ -414,22 +418,14 @@ impl<'de> Visitor<'de> for Members {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<Self::Value, A::Error> {
         let mut members: Self::Value = Vec::with_capacity(8);
-        // The members' names, to find a repeated key (index-aligned).
-        let mut names: Vec<std::borrow::Cow<'de, str>> = Vec::with_capacity(8);
         while let Some(key) = map.next_key::<Key<'de>>()? {
             let value: &'de RawValue = map.next_value()?;
             let value = Part::Span(self.span(value.get()));
-            let (name, part) = match key {
-                Key::Borrowed(k) => (std::borrow::Cow::Borrowed(k), Part::Span(self.span(k))),
-                Key::Owned(k) => (std::borrow::Cow::Owned(k.clone()), Part::Own(k)),
+            let key = match key {
+                Key::Borrowed(k) => Part::Span(self.span(k)),
+                Key::Owned(k) => Part::Own(k),
             };
-            match names.iter().position(|n| *n == name) {
-                Some(at) => members[at].1 = value,
-                None => {
-                    names.push(name);
-                    members.push((part, value));
-                }
-            }
+            add_member(&mut members, self.text, key, value);
         }
         Ok(members)
     }

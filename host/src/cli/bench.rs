@@ -57,7 +57,6 @@ fn stats(mut samples: Vec<Duration>) -> (f64, f64, f64) {
 
 async fn run(cli: &Cli, args: &BenchArgs) -> Result<()> {
     let mut flags = RunFlags::default_for(false);
-    flags.dry_run = true;
     flags.show_bodies = false;
     let runtime = cli.runtime(&flags, 16)?;
     let module = runtime.load(&args.module, &cli.modules).await?;

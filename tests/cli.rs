@@ -461,14 +461,17 @@ fn bench_reports_perform_mapping_and_batched_figures() {
     let out = sluice(&["bench", "toplyne", "sendEvents", "--settings", r#"{"apiKey":"k"}"#, "--event", TRACK, "--calls", "30", "--batch-size", "10"]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
-    for needle in ["component:", "core instances", "perform:", "mapping+validation:", "perform-batch of 10"] {
+    for needle in ["component:", "core instances", "perform, fresh:", "perform, warm:", "mapping+validation:", "perform-batch of 10"] {
         assert!(stdout.contains(needle), "{needle} missing in {stdout}");
     }
     // One figure alone, for a profiler or an instruction counter.
     let only = sluice(&["bench", "toplyne", "sendEvents", "--settings", r#"{"apiKey":"k"}"#, "--event", TRACK, "--calls", "20", "--only", "batched"]);
     let stdout = String::from_utf8_lossy(&only.stdout);
     assert!(only.status.success() && stdout.contains("batched:"), "{stdout}");
-    assert!(!stdout.contains("perform:") && !stdout.contains("mapping+validation:"), "{stdout}");
+    assert!(!stdout.contains("perform,") && !stdout.contains("mapping+validation:"), "{stdout}");
+    let warm = sluice(&["bench", "toplyne", "sendEvents", "--settings", r#"{"apiKey":"k"}"#, "--event", TRACK, "--calls", "20", "--only", "warm"]);
+    let stdout = String::from_utf8_lossy(&warm.stdout);
+    assert!(warm.status.success() && stdout.contains("perform, warm:") && !stdout.contains("fresh"), "{stdout}");
     let talon = sluice(&["bench", "talon-one", "trackEventV2", "--settings", r#"{"apiKey":"k","deployment":"https://acme.europe-west1.talon.one"}"#, "--event", TRACK, "--calls", "5"]);
     assert!(String::from_utf8_lossy(&talon.stdout).contains("does not batch"), "{}", String::from_utf8_lossy(&talon.stdout));
     // Bad input is refused before anything runs.

@@ -335,7 +335,7 @@ async fn the_memory_cap_holds_for_all_memories_of_a_call() {
     let (rt, _s) = setup().await;
     let err = rt.load_path(&with_extra_memories(6, 8)).await.err().expect("refused");
     assert_eq!(err.kind, Kind::Guest, "{}", err.message);
-    assert!(err.message.contains("over the limit of 33554432 bytes per call"), "{}", err.message);
+    assert!(err.message.contains("over the limit of 33554432 bytes per instance"), "{}", err.message);
     // Two such memories fit, and the component works.
     let module = rt.load_path(&with_extra_memories(2, 8)).await.expect("within the cap");
     let settings = Settings::split(&module.description, &json!({"apiKey": SECRET})).unwrap();
@@ -541,4 +541,122 @@ async fn a_signing_binding_sends_an_hmac_of_the_body_never_the_key() {
     assert_eq!(seen[0].header("x-signature"), Some(expected.as_str()));
     assert!(seen[0].header("authorization").is_none());
     assert!(!format!("{:?}", seen[0].headers).contains(SECRET));
+}
+
+// ---- Warm instances: one client's, never another's, never after a failure ----
+
+async fn hostile_client(rt: &Runtime) -> sluice::Client {
+    let module = rt.load_path(&component("sluice-hostile")).await.expect("load hostile");
+    let settings = Settings::split(&module.description, &json!({"apiKey": SECRET, "region": "eu"})).unwrap();
+    rt.client(module, &settings).expect("client")
+}
+
+async fn on(rt: &Runtime, client: &sluice::Client, action: &str, payload: Value) -> Result<String, sluice::Error> {
+    rt.perform(client, action, &payload).await.result.map(|o| o.body)
+}
+
+async fn count(rt: &Runtime, client: &sluice::Client) -> String {
+    on(rt, client, "count", json!({})).await.expect("count")
+}
+
+#[tokio::test]
+async fn a_warm_instance_serves_only_the_client_it_was_made_for() {
+    let (rt, _s) = setup().await;
+    let (a, b) = (hostile_client(&rt).await, hostile_client(&rt).await);
+    assert_eq!(count(&rt, &a).await, "1");
+    assert_eq!(count(&rt, &a).await, "2", "the same client's next call reuses its instance");
+    // Same module, same settings, but another client: never its instance.
+    assert_eq!(count(&rt, &b).await, "1");
+    assert_eq!(count(&rt, &a).await, "3");
+}
+
+#[tokio::test]
+async fn a_call_that_fails_drops_its_instance() {
+    let server = Recorder::start().await;
+    let rt = runtime_with(vec![server.route(API)], |o| {
+        o.limits.cpu = Duration::from_millis(200);
+        o.limits.wall = Duration::from_millis(500);
+    });
+    let a = hostile_client(&rt).await;
+    for (action, payload) in [("panic", json!({})), ("loop", json!({})), ("sleep", json!({"ms": 2000}))] {
+        assert_eq!(count(&rt, &a).await, "1");
+        assert_eq!(count(&rt, &a).await, "2");
+        assert!(on(&rt, &a, action, payload).await.is_err(), "{action} fails");
+        assert_eq!(count(&rt, &a).await, "1", "after {action}, a fresh instance");
+        // Start the next round on a fresh instance too.
+        on(&rt, &a, "panic", json!({})).await.expect_err("panic");
+    }
+    // A guest's own error is an answer, not a failure: the instance stays.
+    assert_eq!(count(&rt, &a).await, "1");
+    on(&rt, &a, "say", json!({"message": "no"})).await.expect_err("say answers with an error");
+    assert_eq!(count(&rt, &a).await, "2");
+}
+
+#[tokio::test]
+async fn each_call_on_a_warm_instance_starts_its_limits_afresh() {
+    // CPU: three calls of 120 ms each, on one instance, under a 200 ms limit per call.
+    let (rt, _s) = setup().await;
+    let a = hostile_client(&rt).await;
+    for _ in 0..3 {
+        on(&rt, &a, "spin", json!({"ms": 120})).await.expect("each call has its own CPU time");
+    }
+    assert_eq!(count(&rt, &a).await, "1", "one instance served them all");
+    // Requests: a cap of 3 per call, 5 calls of one request each.
+    let (rt, _s) = with_egress_limits(sluice::egress::Limits { max_requests_per_call: 3, ..Default::default() }).await;
+    let a = hostile_client(&rt).await;
+    for _ in 0..5 {
+        on(&rt, &a, "ok", json!({})).await.expect("each call has its own request ledger");
+    }
+}
+
+#[tokio::test]
+async fn a_leaking_guest_meets_the_memory_cap_and_is_replaced() {
+    let (rt, _s) = setup().await; // 32 MiB
+    let a = hostile_client(&rt).await;
+    let mut stopped = None;
+    for call in 1..=20 {
+        if let Err(e) = on(&rt, &a, "leak", json!({})).await {
+            stopped = Some((call, e));
+            break;
+        }
+    }
+    let (call, err) = stopped.expect("4 MiB a call cannot go on under 32 MiB");
+    assert!(call > 1 && call < 9, "stopped at call {call}");
+    assert_eq!(err.kind, Kind::Guest);
+    assert!(err.message.contains("memory"), "{}", err.message);
+    assert_eq!(count(&rt, &a).await, "1", "a fresh instance after the cap");
+    on(&rt, &a, "leak", json!({})).await.expect("with its memory back");
+}
+
+#[tokio::test]
+async fn an_instance_is_replaced_after_its_calls_and_none_is_kept_when_told() {
+    let server = Recorder::start().await;
+    let rt = runtime_with(vec![server.route(API)], |o| o.warm_calls = 3);
+    let a = hostile_client(&rt).await;
+    assert_eq!(counts(&rt, &a, 5).await, ["1", "2", "3", "1", "2"]);
+
+    let rt = runtime_with(vec![server.route(API)], |o| o.warm_calls = 0);
+    let a = hostile_client(&rt).await;
+    assert_eq!(counts(&rt, &a, 3).await, ["1", "1", "1"]);
+}
+
+async fn counts(rt: &Runtime, client: &sluice::Client, n: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    for _ in 0..n {
+        out.push(count(rt, client).await);
+    }
+    out
+}
+
+#[tokio::test]
+async fn idle_instances_make_room_for_other_clients() {
+    // One call at a time, so one idle instance: the oldest goes first.
+    let server = Recorder::start().await;
+    let rt = runtime_with(vec![server.route(API)], |o| o.max_instances = 1);
+    let (a, b) = (hostile_client(&rt).await, hostile_client(&rt).await);
+    assert_eq!(count(&rt, &a).await, "1");
+    assert_eq!(count(&rt, &b).await, "1");
+    let again = tokio::time::timeout(Duration::from_secs(10), count(&rt, &a)).await.expect("never waits on an idle instance");
+    assert_eq!(again, "1", "a's instance made room for b's");
+    assert_eq!(count(&rt, &a).await, "2");
 }

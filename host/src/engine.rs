@@ -1,10 +1,11 @@
 //! The engine: compiling, caching and instantiating components, and running
-//! one call in a fresh, limited store.
+//! one call in a limited store.
 //!
-//! Each call gets a new `Store` and instance from the module's `InstancePre`
-//! on the pooling allocator (copy-on-write memory images), so instantiation
-//! costs microseconds and no guest state survives from one call, or one
-//! client, to the next. The linker is built once and grants only the contract's
+//! A call runs in a `Store` and instance made from the module's `InstancePre`
+//! on the pooling allocator (copy-on-write memory images), fresh or kept warm
+//! for the same client's next call (see `warm`: never another client's, never
+//! after a failure), with its limits started afresh either way. The linker
+//! is built once and grants only the contract's
 //! imports plus the WASI pieces Rust's std and the JavaScript runtimes link
 //! (stdio captured, clocks, randomness, an empty environment, and a filesystem
 //! with no directories: nothing can be opened); a component that imports
@@ -27,6 +28,7 @@ use crate::footprint::Footprint;
 use crate::limits::{EpochTicker, Exceeded, Limits};
 use crate::secrets::Settings;
 use crate::state::GuestState;
+use crate::warm::{Owner, Warm};
 
 /// Bytes of each pooled linear memory kept mapped between calls.
 pub const KEEP_RESIDENT: usize = 1 << 20;
@@ -37,8 +39,12 @@ pub struct Options {
     /// Overrides every module's declared rate budget.
     pub rate: Option<Rate>,
     pub cache_dir: Option<PathBuf>,
-    /// How many instances may be alive at once (the pooling allocator's size).
+    /// How many calls may run at once; the pooling allocator has a slot for
+    /// each, and one more for each instance kept warm.
     pub max_instances: u32,
+    /// Calls one instance serves for its client before a fresh one (0: a
+    /// fresh instance for every call). See `warm`.
+    pub warm_calls: u32,
     /// Origins the operator allows for a `{setting}` host beyond the module's
     /// pattern for it (`--allow-origin`, for custom domains).
     pub allow_origins: Vec<url::Origin>,
@@ -46,7 +52,7 @@ pub struct Options {
 
 impl Options {
     pub fn new(egress: Egress) -> Self {
-        Options { egress, limits: Limits::default(), rate: None, cache_dir: cache::default_dir(), max_instances: 256, allow_origins: Vec::new() }
+        Options { egress, limits: Limits::default(), rate: None, cache_dir: cache::default_dir(), max_instances: 256, warm_calls: crate::warm::DEFAULT_CALLS, allow_origins: Vec::new() }
     }
 }
 
@@ -62,6 +68,8 @@ pub struct Runtime {
     /// One permit per pooled instance: a call waits for a free instance
     /// instead of failing when the pool is busy.
     instances: tokio::sync::Semaphore,
+    /// Instances kept for their clients' next calls.
+    warm: crate::warm::Idle,
     /// Modules already loaded, by path: several instances of one module share it.
     loaded: std::sync::Mutex<std::collections::HashMap<PathBuf, Arc<Module>>>,
     _ticker: EpochTicker,
@@ -96,6 +104,8 @@ impl Module {
 #[derive(Clone)]
 pub struct Client {
     pub module: Arc<Module>,
+    /// Whose warm instances this client's calls may reuse: its own only.
+    owner: crate::warm::Owner,
     settings_json: String,
     policy: Arc<Policy>,
 }
@@ -166,7 +176,8 @@ impl Runtime {
         // Room for `max_instances` of the largest component allowed at once
         // (see footprint.rs); address space is reserved, not memory.
         let per = crate::footprint::PER_COMPONENT;
-        let n = opts.max_instances;
+        let idle = if opts.warm_calls == 0 { 0 } else { opts.max_instances };
+        let n = opts.max_instances + idle;
         let mut pool = PoolingAllocationConfig::default();
         pool.total_component_instances(n)
             .max_core_instances_per_component(per.core_instances)
@@ -176,7 +187,7 @@ impl Runtime {
             .total_memories(n * per.memories)
             .total_tables(n * per.tables)
             .max_memory_size(opts.limits.memory_bytes)
-            // A fresh instance per call is cheap only if its pages are: keep the
+            // A fresh instance is cheap only if its pages are: keep the
             // first pages of each memory and table mapped and reset them in
             // place, and on kernels with PAGEMAP_SCAN (6.7+) reset only the
             // pages a call dirtied. Without it, the kept pages are zeroed.
@@ -202,6 +213,7 @@ impl Runtime {
             cache_dir: opts.cache_dir,
             allow_origins: opts.allow_origins,
             instances: tokio::sync::Semaphore::new(opts.max_instances as usize),
+            warm: crate::warm::Idle::new(opts.warm_calls, idle as usize),
             loaded: Default::default(),
             _ticker,
         })
@@ -281,7 +293,7 @@ impl Runtime {
     /// its error's kind (a trap, the memory cap); a bad answer is `config`.
     async fn describe(&self, module: &Module) -> Result<Description> {
         let policy = Arc::new(Policy::bare(&module.slug, &module.description));
-        match self.invoke(module, policy, Request::Describe).await.result? {
+        match self.invoke(module, policy, None, Request::Describe).await.result? {
             Reply::Describe(d) => d.map_err(Error::config),
             _ => unreachable!("describe answers describe"),
         }
@@ -353,7 +365,7 @@ impl Runtime {
         let budget = rate.map(|r| self.budgets.for_client(&settings.client_key(&module.slug), r));
         let policy = Policy::new(&module.slug, &module.description, settings, budget, &self.allow_origins)
             .map_err(Error::validation)?;
-        Ok(Client { settings_json: Value::Object(settings.public.clone()).to_string(), module, policy: Arc::new(policy) })
+        Ok(Client { owner: crate::warm::Owner::next(), settings_json: Value::Object(settings.public.clone()).to_string(), module, policy: Arc::new(policy) })
     }
 
     pub async fn perform(&self, client: &Client, action: &str, payload: &Value) -> Call<Outcome> {
@@ -363,7 +375,7 @@ impl Runtime {
     /// [`Runtime::perform`] with the payload already serialized.
     pub async fn perform_json(&self, client: &Client, action: &str, payload: String) -> Call<Outcome> {
         let request = Request::Perform { action: action.to_string(), payload, settings: client.settings_json.clone() };
-        let call = self.invoke(&client.module, client.policy.clone(), request).await;
+        let call = self.invoke(&client.module, client.policy.clone(), Some(client.owner), request).await;
         let policy = &client.policy;
         Call {
             result: call.result.and_then(|r| match r {
@@ -382,7 +394,7 @@ impl Runtime {
     /// all the payloads. `Err` is a failure of the whole call (a trap).
     pub async fn perform_batch_json(&self, client: &Client, action: &str, payloads: Vec<String>) -> Call<Vec<Result<Outcome>>> {
         let request = Request::Batch { action: action.to_string(), payloads, settings: client.settings_json.clone() };
-        let call = self.invoke(&client.module, client.policy.clone(), request).await;
+        let call = self.invoke(&client.module, client.policy.clone(), Some(client.owner), request).await;
         let policy = &client.policy;
         Call {
             result: call.result.map(|r| match r {
@@ -395,7 +407,7 @@ impl Runtime {
 
     pub async fn test_authentication(&self, client: &Client) -> Call<()> {
         let request = Request::TestAuth { settings: client.settings_json.clone() };
-        let call = self.invoke(&client.module, client.policy.clone(), request).await;
+        let call = self.invoke(&client.module, client.policy.clone(), Some(client.owner), request).await;
         Call {
             result: call.result.and_then(|r| match r {
                 Reply::TestAuth(r) => r.map_err(|e| redacted(&client.policy, e)),
@@ -405,22 +417,36 @@ impl Runtime {
         }
     }
 
-    /// Runs one export in a fresh store with the call's limits.
-    async fn invoke(&self, module: &Module, policy: Arc<Policy>, request: Request) -> Call<Reply> {
+    /// Runs one export with the call's limits: on the owner's warm instance
+    /// if it has one idle, else on a fresh one (kept afterwards for the
+    /// owner if the call returned; see `warm`).
+    async fn invoke(&self, module: &Module, policy: Arc<Policy>, owner: Option<Owner>, request: Request) -> Call<Reply> {
         let Ok(_permit) = self.instances.acquire().await else {
             return Call { result: Err(Error::config("the runtime is shutting down")), exchanges: Vec::new() };
         };
-        let state = GuestState::new(self.egress.clone(), policy, &self.limits);
-        let mut store = Store::new(&self.engine, state);
-        store.limiter(|s| &mut s.memory);
-        store.set_epoch_deadline(1);
-        store.epoch_deadline_callback(|ctx| ctx.data().cpu.on_tick());
+        let mut warm = owner.and_then(|o| self.warm.take(o)).unwrap_or_else(|| {
+            let mut store = Store::new(&self.engine, GuestState::new(self.egress.clone(), policy, &self.limits));
+            store.limiter(|s| &mut s.memory);
+            store.epoch_deadline_callback(|ctx| ctx.data().cpu.on_tick());
+            Warm { store, instance: None, calls: 0 }
+        });
+        warm.store.data_mut().begin_call(&self.limits);
+        warm.store.set_epoch_deadline(1);
 
-        let cpu = store.data().cpu.clone();
-        let run = module.pre.run(&mut store, &request);
+        let cpu = warm.store.data().cpu.clone();
+        // Boxed: the call's future is kilobytes, and moving it through the
+        // meter and the timeout by value copied it several times per call.
+        let run = Box::pin(async {
+            let instance = match warm.instance {
+                Some(i) => i,
+                None => *warm.instance.insert(module.pre.instantiate(&mut warm.store).await?),
+            };
+            module.pre.run(&mut warm.store, &instance, &request).await
+        });
         let outcome = tokio::time::timeout(self.limits.wall, cpu.meter(run)).await;
-        let stderr = store.data_mut().flush_stdio();
-        let state = store.data_mut();
+        let stderr = warm.store.data_mut().flush_stdio();
+        let state = warm.store.data_mut();
+        let reusable = matches!(outcome, Ok(Ok(_))) && state.memory.exceeded.is_none();
         let result = match outcome {
             Ok(Ok(reply)) => Ok(reply),
             Ok(Err(trap)) => {
@@ -443,7 +469,12 @@ impl Runtime {
                 self.limits.cpu
             ))),
         };
-        Call { result, exchanges: std::mem::take(&mut state.exchanges) }
+        let exchanges = std::mem::take(&mut state.exchanges);
+        if let (Some(owner), true) = (owner, reusable) {
+            warm.calls += 1;
+            self.warm.put(owner, warm);
+        }
+        Call { result, exchanges }
     }
 }
 

@@ -92,6 +92,12 @@ impl CappedPipe {
         self.buffer.lock().map(|b| b.clone()).unwrap_or_default()
     }
 
+    pub fn clear(&self) {
+        if let Ok(mut buf) = self.buffer.lock() {
+            buf.clear();
+        }
+    }
+
     fn keep(&self, bytes: &[u8]) {
         if let Ok(mut buf) = self.buffer.lock() {
             let room = self.capacity.saturating_sub(buf.len());

@@ -1,12 +1,13 @@
 //! Limits: memory and CPU for each guest call.
 //!
 //! Threat: a guest that loops forever, allocates without bound or traps would
-//! take the host, or every other call, down with it. Each call runs in its own
-//! store with its own caps, so a runaway guest fails alone with a `guest`
-//! error and everything else carries on.
+//! take the host, or every other call, down with it. Each instance runs in its
+//! own store with its own caps, and each call starts its CPU clock and
+//! deadline afresh (on a warm instance too, see `warm`), so a runaway guest
+//! fails alone with a `guest` error and everything else carries on.
 //!
-//! Defaults: 64 MiB of memory per call, 1 s of guest CPU time per call and 60 s
-//! of wall time. The memory cap is for the call, not for one memory: a
+//! Defaults: 64 MiB of memory per instance (across the calls a warm one
+//! serves), 1 s of guest CPU time per call and 60 s of wall time. The memory cap is for the call, not for one memory: a
 //! component may hold many core instances, each with its own linear memory and
 //! tables, so the `ResourceLimiter` sums every memory and table of the store
 //! (tables at 8 bytes an element) from the moment each is created, and records
@@ -48,7 +49,7 @@ impl Default for Limits {
 /// Why a call was stopped; carried as the trap's error so it can be told apart.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum Exceeded {
-    #[error("the guest's memory (all its memories and tables) would reach {wanted} bytes, over the limit of {limit} bytes per call")]
+    #[error("the guest's memory (all its memories and tables) would reach {wanted} bytes, over the limit of {limit} bytes per instance")]
     Memory { wanted: usize, limit: usize },
     #[error("the guest used more than {0:?} of CPU time")]
     Cpu(Duration),

@@ -56,6 +56,19 @@ impl GuestState {
         }
     }
 
+    /// What each call starts afresh, on a fresh instance or a warm one (see
+    /// `warm`): the CPU clock, the request ledger, the log count, stdio and
+    /// the exchanges. The memory cap and the guest's own state carry over.
+    pub fn begin_call(&mut self, limits: &crate::limits::Limits) {
+        self.cpu = Arc::new(CpuClock::new(limits.cpu));
+        self.exchanges.clear();
+        self.ledger = Ledger::default();
+        self.log = GuestLog::default();
+        self.stdout.clear();
+        self.stderr.clear();
+        self.in_host = false;
+    }
+
     pub fn table(&mut self) -> &mut ResourceTable {
         &mut self.table
     }

@@ -63,16 +63,30 @@ impl Pre {
         }
     }
 
-    pub async fn run(&self, store: &mut Store<GuestState>, request: &Request) -> wasmtime::Result<Reply> {
+    /// A new instance in `store`.
+    pub async fn instantiate(&self, store: &mut Store<GuestState>) -> wasmtime::Result<wasmtime::component::Instance> {
         match self {
-            Pre::V0_1(p) => p.run(store, request).await,
-            Pre::V0_2(p) => p.run(store, request).await,
+            Pre::V0_1(p) => p.pre.instantiate_async(store).await,
+            Pre::V0_2(p) => p.pre.instantiate_async(store).await,
+        }
+    }
+
+    /// Runs one request on `instance`, fresh or warm.
+    pub async fn run(
+        &self,
+        store: &mut Store<GuestState>,
+        instance: &wasmtime::component::Instance,
+        request: &Request,
+    ) -> wasmtime::Result<Reply> {
+        match self {
+            Pre::V0_1(p) => p.run(store, instance, request).await,
+            Pre::V0_2(p) => p.run(store, instance, request).await,
         }
     }
 }
 
-/// Calls one export of a fresh instance; only that export is looked up and
-/// its type checked (the bindings' own `instantiate` checks all four).
+/// Calls one export of an instance; only that export is looked up and its
+/// type checked (the bindings' own `instantiate` checks all four).
 async fn call<P, R>(
     store: &mut Store<GuestState>,
     instance: &wasmtime::component::Instance,
@@ -201,7 +215,7 @@ macro_rules! common {
         /// The component linked against this version, and where its exports
         /// are (found once, at load).
         pub struct Linked {
-            pre: wasmtime::component::InstancePre<crate::state::GuestState>,
+            pub(crate) pre: wasmtime::component::InstancePre<crate::state::GuestState>,
             describe: wasmtime::component::ComponentExportIndex,
             perform: wasmtime::component::ComponentExportIndex,
             perform_batch: wasmtime::component::ComponentExportIndex,
@@ -228,15 +242,14 @@ macro_rules! common {
                 })
             }
 
-            /// Runs one request in `store` on a fresh instance.
+            /// Runs one request on `i`, an instance of this component in `store`.
             pub async fn run(
                 &self,
                 store: &mut wasmtime::Store<crate::state::GuestState>,
+                i: &wasmtime::component::Instance,
                 request: &Request,
             ) -> wasmtime::Result<Reply> {
                 use crate::bindings::call;
-                let instance = self.pre.instantiate_async(&mut *store).await?;
-                let i = &instance;
                 Ok(match request {
                     Request::Describe => {
                         let (d,) = call::<(), (types::DestinationInfo,)>(store, i, &self.describe, ()).await?;

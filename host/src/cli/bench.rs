@@ -1,6 +1,7 @@
-//! `sluice bench`: the host's cost per perform on one core, with a fresh
-//! instance per call and egress answered in-process (as in `--dry-run`), so
-//! the figure is the host and guest alone, not the network.
+//! `sluice bench`: the host's cost per perform on one core, on a fresh
+//! instance per call and on the client's warm instance (as `send` and `serve`
+//! run it), with egress answered in-process (as in `--dry-run`), so the
+//! figures are the host and guest alone, not the network.
 
 use std::time::{Duration, Instant};
 
@@ -29,7 +30,7 @@ pub struct BenchArgs {
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
     batch_size: Option<u32>,
     /// Time one figure only (under a profiler or an instruction counter, say);
-    /// by default all three.
+    /// by default all four.
     #[arg(long, value_enum)]
     only: Option<Phase>,
 }
@@ -37,7 +38,10 @@ pub struct BenchArgs {
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 enum Phase {
     Mapping,
+    /// perform on a fresh instance per call.
     Perform,
+    /// perform on the client's warm instance.
+    Warm,
     Batched,
 }
 
@@ -59,35 +63,41 @@ async fn run(cli: &Cli, args: &BenchArgs) -> Result<()> {
     let mut flags = RunFlags::default_for(false);
     flags.show_bodies = false;
     let runtime = cli.runtime(&flags, 16)?;
+    flags.fresh_instances = true;
+    let fresh = cli.runtime(&flags, 16)?;
     let module = runtime.load(&args.module, &cli.modules).await?;
     let action = module.description.action(&args.action).ok_or_else(|| Error::validation("no such action"))?;
     let settings = Settings::split(&module.description, &json_arg("settings", &args.settings).map_err(Error::validation)?)?;
     let event = json_arg("event", &args.event).map_err(Error::validation)?;
     let mapping = Mapping::new(action, MappingChoice::Defaults).map_err(Error::validation)?;
     let client = runtime.client(module.clone(), &settings)?;
+    let fresh_client = fresh.client(fresh.load(&args.module, &cli.modules).await?, &settings)?;
 
     let runs = |phase: Phase| args.only.is_none_or(|only| only == phase);
     let payload = mapping.payload(action, &event).map_err(Error::validation)?;
-    println!("module {} action {} (contract {}) — {} calls on one core, fresh instance each, egress answered in-process", module.slug, args.action, module.contract(), args.calls);
+    println!("module {} action {} (contract {}) — {} calls on one core, egress answered in-process", module.slug, args.action, module.contract(), args.calls);
     let f = module.footprint;
     println!("component:          {} core instances, {} memories, {} tables per instance", f.core_instances, f.memories, f.tables);
 
-    if runs(Phase::Perform) || runs(Phase::Batched) {
-        for _ in 0..100 {
-            runtime.perform(&client, &args.action, &payload).await.result?;
+    for (phase, runtime, client, label) in
+        [(Phase::Perform, &fresh, &fresh_client, "perform, fresh:"), (Phase::Warm, &runtime, &client, "perform, warm:")]
+    {
+        if !runs(phase) {
+            continue;
         }
-    }
-    if runs(Phase::Perform) {
+        for _ in 0..100 {
+            runtime.perform(client, &args.action, &payload).await.result?;
+        }
         let mut samples = Vec::with_capacity(args.calls as usize);
         let started = Instant::now();
         for _ in 0..args.calls {
             let t = Instant::now();
-            runtime.perform(&client, &args.action, &payload).await.result?;
+            runtime.perform(client, &args.action, &payload).await.result?;
             samples.push(t.elapsed());
         }
         let total = started.elapsed();
         let (mean, p50, p99) = stats(samples);
-        println!("perform:            mean {mean:.1} µs   p50 {p50:.1} µs   p99 {p99:.1} µs   {:.0} calls/s", f64::from(args.calls) / total.as_secs_f64());
+        println!("{label:<20}mean {mean:.1} µs   p50 {p50:.1} µs   p99 {p99:.1} µs   {:.0} calls/s", f64::from(args.calls) / total.as_secs_f64());
     }
     if runs(Phase::Mapping) {
         let started = Instant::now();
@@ -102,7 +112,8 @@ async fn run(cli: &Cli, args: &BenchArgs) -> Result<()> {
     }
 
     // Batched, as the delivery core sends it: map, validate and serialize each
-    // event, then one perform-batch per batch of the action's size.
+    // event, then one perform-batch per batch of the action's size, on the
+    // client's warm instance.
     if let Some(limits) = action.batch {
         let size = args.batch_size.unwrap_or(limits.max_events).clamp(1, limits.max_events.max(1)) as usize;
         let batches = (args.calls as usize).div_ceil(size).max(1);

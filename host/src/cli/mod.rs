@@ -83,12 +83,16 @@ pub struct RunFlags {
     /// Override the module's rate budget: N, N/s or N/<millis>ms.
     #[arg(long, value_name = "RATE")]
     rate: Option<String>,
-    /// Memory limit per call, in MiB.
+    /// Memory limit per instance (all its memories and tables), in MiB.
     #[arg(long, default_value_t = 64)]
     memory_mb: usize,
     /// Guest CPU time per call, in milliseconds.
     #[arg(long, default_value_t = 1000)]
     cpu_ms: u64,
+    /// Run every call on a fresh instance, instead of on the client's instance
+    /// from its last call (kept for up to 1000 calls, never after a failure).
+    #[arg(long)]
+    fresh_instances: bool,
     /// Keep a redacted copy of each request's body for printing (dry runs).
     #[arg(skip = true)]
     show_bodies: bool,
@@ -112,6 +116,9 @@ impl Cli {
         let mut opts = Options::new(egress);
         opts.cache_dir = self.cache_dir();
         opts.max_instances = max_instances;
+        if flags.fresh_instances {
+            opts.warm_calls = 0;
+        }
         opts.allow_origins = flags.allow_origins.iter().map(|o| allowed_origin(o)).collect::<Result<_>>()?;
         opts.limits.memory_bytes = flags.memory_mb << 20;
         opts.limits.cpu = std::time::Duration::from_millis(flags.cpu_ms);
@@ -189,6 +196,7 @@ impl RunFlags {
             rate: None,
             memory_mb: 64,
             cpu_ms: 1000,
+            fresh_instances: false,
             show_bodies: true,
         }
     }

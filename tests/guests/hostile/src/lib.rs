@@ -130,6 +130,25 @@ const BASE: Destination = Destination {
             std::thread::sleep(std::time::Duration::from_millis(ms));
             ok(String::new())
         }),
+        // Counts its calls in a global: what a warm instance keeps.
+        action("count", |_, _| {
+            static CALLS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+            ok((CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1).to_string())
+        }),
+        // Leaks 4 MiB per call.
+        action("leak", |_, _| {
+            std::mem::forget(std::hint::black_box(vec![1u8; 4 << 20]));
+            ok(String::new())
+        }),
+        // Computes for `payload.ms` milliseconds, then returns.
+        action("spin", |payload, _| {
+            let ms = payload.get("ms").and_then(|v| v.as_u64()).unwrap_or(100);
+            let started = std::time::Instant::now();
+            while started.elapsed() < std::time::Duration::from_millis(ms) {
+                std::hint::black_box(started);
+            }
+            ok(String::new())
+        }),
         // A 25 MB error message.
         action("huge-error", |_, _| Err(Error::guest("e".repeat(25 << 20)))),
         // Reports everything it can see; the secret must not be in it, and

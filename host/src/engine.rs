@@ -424,7 +424,10 @@ impl Runtime {
         let Ok(_permit) = self.instances.acquire().await else {
             return Call { result: Err(Error::config("the runtime is shutting down")), exchanges: Vec::new() };
         };
-        let mut warm = owner.and_then(|o| self.warm.take(o)).unwrap_or_else(|| {
+        // The owner's instance has its policy (settings, secrets, budget); the
+        // check makes sure of it whatever happens to owners.
+        let kept = owner.and_then(|o| self.warm.take(o)).filter(|w| Arc::ptr_eq(&w.store.data().policy, &policy));
+        let mut warm = kept.unwrap_or_else(|| {
             let mut store = Store::new(&self.engine, GuestState::new(self.egress.clone(), policy, &self.limits));
             store.limiter(|s| &mut s.memory);
             store.epoch_deadline_callback(|ctx| ctx.data().cpu.on_tick());

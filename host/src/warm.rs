@@ -81,13 +81,4 @@ impl Idle {
         };
         drop(evicted);
     }
-
-    /// Idle instances now (for tests and metrics).
-    pub fn len(&self) -> usize {
-        self.idle.lock().unwrap_or_else(|p| p.into_inner()).len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
 }

@@ -470,13 +470,19 @@ async fn a_huge_guest_error_is_cut() {
     assert!(err.message.len() <= sluice::printable::MAX_GUEST_TEXT + 64, "{} bytes", err.message.len());
 }
 
-#[tokio::test]
-async fn a_sleeping_guest_meets_the_wall_clock_deadline_not_the_cpu_limit() {
+/// A runtime with these CPU and wall-clock limits per call, in milliseconds.
+async fn with_time_limits(cpu_ms: u64, wall_ms: u64) -> (Runtime, Recorder) {
     let server = Recorder::start().await;
     let rt = runtime_with(vec![server.route(API)], |o| {
-        o.limits.cpu = Duration::from_millis(200);
-        o.limits.wall = Duration::from_millis(1500);
+        o.limits.cpu = Duration::from_millis(cpu_ms);
+        o.limits.wall = Duration::from_millis(wall_ms);
     });
+    (rt, server)
+}
+
+#[tokio::test]
+async fn a_sleeping_guest_meets_the_wall_clock_deadline_not_the_cpu_limit() {
+    let (rt, _server) = with_time_limits(200, 1500).await;
     // Sleeping 600 ms is three times the CPU limit, but it is waiting, not computing.
     let (result, _) = call_with(&rt, "sleep", json!({"ms": 600})).await;
     result.expect("sleeping is not CPU time");
@@ -572,11 +578,7 @@ async fn a_warm_instance_serves_only_the_client_it_was_made_for() {
 
 #[tokio::test]
 async fn a_call_that_fails_drops_its_instance() {
-    let server = Recorder::start().await;
-    let rt = runtime_with(vec![server.route(API)], |o| {
-        o.limits.cpu = Duration::from_millis(200);
-        o.limits.wall = Duration::from_millis(500);
-    });
+    let (rt, _server) = with_time_limits(200, 500).await;
     let a = hostile_client(&rt).await;
     for (action, payload) in [("panic", json!({})), ("loop", json!({})), ("sleep", json!({"ms": 2000}))] {
         assert_eq!(count(&rt, &a).await, "1");

@@ -7,8 +7,9 @@
 //! fails alone with a `guest` error and everything else carries on.
 //!
 //! Defaults: 64 MiB of memory per instance (across the calls a warm one
-//! serves), 1 s of guest CPU time per call and 60 s of wall time. The memory cap is for the call, not for one memory: a
-//! component may hold many core instances, each with its own linear memory and
+//! serves), 1 s of guest CPU time per call and 60 s of wall time. The memory
+//! cap is for the instance, not for one memory: a component may hold many
+//! core instances, each with its own linear memory and
 //! tables, so the `ResourceLimiter` sums every memory and table of the store
 //! (tables at 8 bytes an element) from the moment each is created, and records
 //! which cap was hit.

@@ -88,14 +88,9 @@ impl CappedPipe {
         CappedPipe { capacity, buffer: Default::default() }
     }
 
-    pub fn contents(&self) -> Vec<u8> {
-        self.buffer.lock().map(|b| b.clone()).unwrap_or_default()
-    }
-
-    pub fn clear(&self) {
-        if let Ok(mut buf) = self.buffer.lock() {
-            buf.clear();
-        }
+    /// What was written since the last take, leaving the pipe empty.
+    pub fn take(&self) -> Vec<u8> {
+        self.buffer.lock().map(|mut b| std::mem::take(&mut *b)).unwrap_or_default()
     }
 
     fn keep(&self, bytes: &[u8]) {

@@ -57,15 +57,14 @@ impl GuestState {
     }
 
     /// What each call starts afresh, on a fresh instance or a warm one (see
-    /// `warm`): the CPU clock, the request ledger, the log count, stdio and
-    /// the exchanges. The memory cap and the guest's own state carry over.
+    /// `warm`): the CPU clock, the request ledger, the log count and the
+    /// exchanges (stdio is emptied by `flush_stdio` after every call). The
+    /// memory cap and the guest's own state carry over.
     pub fn begin_call(&mut self, limits: &crate::limits::Limits) {
         self.cpu = Arc::new(CpuClock::new(limits.cpu));
         self.exchanges.clear();
         self.ledger = Ledger::default();
         self.log = GuestLog::default();
-        self.stdout.clear();
-        self.stderr.clear();
         self.in_host = false;
     }
 
@@ -79,8 +78,8 @@ impl GuestState {
 
     /// Forwards captured stdio to the log; returns stderr for error messages.
     pub fn flush_stdio(&mut self) -> String {
-        let out = self.stdout.contents();
-        let err = self.stderr.contents();
+        let out = self.stdout.take();
+        let err = self.stderr.take();
         self.log.emit_stdio(&self.policy, "stdout", &out);
         self.log.emit_stdio(&self.policy, "stderr", &err);
         self.log.finish(&self.policy);

@@ -15,6 +15,10 @@ guests:
 # The JavaScript SDK's build tool (npm) and the JavaScript port of Toplyne.
 guests-js:
     npm ci --prefix guests/sdk-js --no-audit --no-fund
+    # tests/js.rs builds a new project with `npm install --offline`, which needs
+    # the registry metadata of the SDK's dependencies; `npm ci` cached only their
+    # tarballs. Cache the packages installed here (this platform's binding).
+    cd guests/sdk-js && npm cache add $(node -p "Object.entries(require('./package-lock.json').packages).filter(([k]) => k && require('fs').existsSync(k)).map(([k, v]) => k.slice('node_modules/'.length) + '@' + v.version).join(' ')")
     npm ci --prefix guests/toplyne-js --no-audit --no-fund
     npm run --prefix guests/toplyne-js build
 

@@ -28,7 +28,7 @@ use crate::footprint::Footprint;
 use crate::limits::{EpochTicker, Exceeded, Limits};
 use crate::secrets::Settings;
 use crate::state::GuestState;
-use crate::warm::{Owner, Warm};
+use crate::warm::Warm;
 
 /// Bytes of each pooled linear memory kept mapped between calls.
 pub const KEEP_RESIDENT: usize = 1 << 20;
@@ -104,9 +104,8 @@ impl Module {
 #[derive(Clone)]
 pub struct Client {
     pub module: Arc<Module>,
-    /// Whose warm instances this client's calls may reuse: its own only.
-    owner: crate::warm::Owner,
     settings_json: String,
+    /// Also what marks the client's warm instances (see `warm`).
     policy: Arc<Policy>,
 }
 
@@ -297,7 +296,7 @@ impl Runtime {
     /// its error's kind (a trap, the memory cap); a bad answer is `config`.
     async fn describe(&self, module: &Module) -> Result<Description> {
         let policy = Arc::new(Policy::bare(&module.slug, &module.description));
-        match self.invoke(module, policy, None, Request::Describe).await.result? {
+        match self.invoke(module, policy, false, Request::Describe).await.result? {
             Reply::Describe(d) => d.map_err(Error::config),
             _ => unreachable!("describe answers describe"),
         }
@@ -369,7 +368,7 @@ impl Runtime {
         let budget = rate.map(|r| self.budgets.for_client(&settings.client_key(&module.slug), r));
         let policy = Policy::new(&module.slug, &module.description, settings, budget, &self.allow_origins)
             .map_err(Error::validation)?;
-        Ok(Client { owner: crate::warm::Owner::next(), settings_json: Value::Object(settings.public.clone()).to_string(), module, policy: Arc::new(policy) })
+        Ok(Client { settings_json: Value::Object(settings.public.clone()).to_string(), module, policy: Arc::new(policy) })
     }
 
     pub async fn perform(&self, client: &Client, action: &str, payload: &Value) -> Call<Outcome> {
@@ -379,7 +378,7 @@ impl Runtime {
     /// [`Runtime::perform`] with the payload already serialized.
     pub async fn perform_json(&self, client: &Client, action: &str, payload: String) -> Call<Outcome> {
         let request = Request::Perform { action: action.to_string(), payload, settings: client.settings_json.clone() };
-        let call = self.invoke(&client.module, client.policy.clone(), Some(client.owner), request).await;
+        let call = self.invoke(&client.module, client.policy.clone(), true, request).await;
         let policy = &client.policy;
         Call {
             result: call.result.and_then(|r| match r {
@@ -398,7 +397,7 @@ impl Runtime {
     /// all the payloads. `Err` is a failure of the whole call (a trap).
     pub async fn perform_batch_json(&self, client: &Client, action: &str, payloads: Vec<String>) -> Call<Vec<Result<Outcome>>> {
         let request = Request::Batch { action: action.to_string(), payloads, settings: client.settings_json.clone() };
-        let call = self.invoke(&client.module, client.policy.clone(), Some(client.owner), request).await;
+        let call = self.invoke(&client.module, client.policy.clone(), true, request).await;
         let policy = &client.policy;
         Call {
             result: call.result.map(|r| match r {
@@ -411,7 +410,7 @@ impl Runtime {
 
     pub async fn test_authentication(&self, client: &Client) -> Call<()> {
         let request = Request::TestAuth { settings: client.settings_json.clone() };
-        let call = self.invoke(&client.module, client.policy.clone(), Some(client.owner), request).await;
+        let call = self.invoke(&client.module, client.policy.clone(), true, request).await;
         Call {
             result: call.result.and_then(|r| match r {
                 Reply::TestAuth(r) => r.map_err(|e| redacted(&client.policy, e)),
@@ -421,16 +420,15 @@ impl Runtime {
         }
     }
 
-    /// Runs one export with the call's limits: on the owner's warm instance
-    /// if it has one idle, else on a fresh one (kept afterwards for the
-    /// owner if the call returned; see `warm`).
-    async fn invoke(&self, module: &Module, policy: Arc<Policy>, owner: Option<Owner>, request: Request) -> Call<Reply> {
+    /// Runs one export with the call's limits: with `keep`, on the client's
+    /// warm instance if it has one idle, else on a fresh one (kept afterwards
+    /// for the client if the call returned; see `warm`); without, on a fresh
+    /// one, dropped after.
+    async fn invoke(&self, module: &Module, policy: Arc<Policy>, keep: bool, request: Request) -> Call<Reply> {
         let Ok(_permit) = self.instances.acquire().await else {
             return Call { result: Err(Error::config("the runtime is shutting down")), exchanges: Vec::new() };
         };
-        // The owner's instance has its policy (settings, secrets, budget); the
-        // check makes sure of it whatever happens to owners.
-        let kept = owner.and_then(|o| self.warm.take(o)).filter(|w| Arc::ptr_eq(&w.store.data().policy, &policy));
+        let kept = if keep { self.warm.take(&policy) } else { None };
         let mut warm = kept.unwrap_or_else(|| {
             let mut store = Store::new(&self.engine, GuestState::new(self.egress.clone(), policy, &self.limits));
             store.limiter(|s| &mut s.memory);
@@ -477,9 +475,9 @@ impl Runtime {
             ))),
         };
         let exchanges = std::mem::take(&mut state.exchanges);
-        if let (Some(owner), true) = (owner, reusable) {
+        if keep && reusable {
             warm.calls += 1;
-            self.warm.put(owner, warm);
+            self.warm.put(warm);
         }
         Call { result, exchanges }
     }

@@ -6,7 +6,10 @@
 //!
 //! Default: an instance is kept for at most [`DEFAULT_CALLS`] calls of the
 //! client it was made for, never another (a client is one module with one
-//! set of settings and secrets), and serves one call at a time. A call that
+//! set of settings and secrets), and serves one call at a time. An instance
+//! belongs to the client whose policy its store holds: one `Arc<Policy>` per
+//! `Client`, kept alive by the store, so no other client's policy can share
+//! its address. A call that
 //! does not return normally (a trap, the memory cap, the CPU limit, the
 //! wall-clock deadline) drops its instance; each call starts with a fresh CPU
 //! clock, epoch deadline, request ledger, log count and stdio (see
@@ -17,27 +20,16 @@
 //! = 0) makes every call a fresh instance, as before.
 
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use wasmtime::component::Instance;
 use wasmtime::Store;
 
+use crate::egress::Policy;
 use crate::state::GuestState;
 
 /// Calls one instance serves before it is replaced by a fresh one.
 pub const DEFAULT_CALLS: u32 = 1000;
-
-/// Who may reuse an instance: one per `Client`, never reused for another.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Owner(u64);
-
-impl Owner {
-    pub fn next() -> Owner {
-        static NEXT: AtomicU64 = AtomicU64::new(1);
-        Owner(NEXT.fetch_add(1, Ordering::Relaxed))
-    }
-}
 
 /// A store and, once instantiated, its instance; how many calls it has served.
 pub struct Warm {
@@ -50,7 +42,7 @@ pub struct Warm {
 pub struct Idle {
     max_calls: u32,
     max_idle: usize,
-    idle: Mutex<VecDeque<(Owner, Warm)>>,
+    idle: Mutex<VecDeque<Warm>>,
 }
 
 impl Idle {
@@ -59,24 +51,24 @@ impl Idle {
         Idle { max_calls, max_idle, idle: Mutex::new(VecDeque::new()) }
     }
 
-    /// The owner's most recently used idle instance, if it has one.
-    pub fn take(&self, owner: Owner) -> Option<Warm> {
+    /// The most recently used idle instance made with `policy` (its client's), if any.
+    pub fn take(&self, policy: &Arc<Policy>) -> Option<Warm> {
         let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
-        let at = idle.iter().rposition(|(o, _)| *o == owner)?;
-        idle.remove(at).map(|(_, w)| w)
+        let at = idle.iter().rposition(|w| Arc::ptr_eq(&w.store.data().policy, policy))?;
+        idle.remove(at)
     }
 
-    /// Keeps `warm` for its owner's next call, unless it has served its
+    /// Keeps `warm` for its client's next call, unless it has served its
     /// calls; the oldest idle instance makes room if need be. Whatever is not
     /// kept is dropped outside the lock (dropping a store resets its memory).
-    pub fn put(&self, owner: Owner, warm: Warm) {
+    pub fn put(&self, warm: Warm) {
         if warm.calls >= self.max_calls || self.max_idle == 0 {
             return;
         }
         let evicted = {
             let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
             let evicted = if idle.len() >= self.max_idle { idle.pop_front() } else { None };
-            idle.push_back((owner, warm));
+            idle.push_back(warm);
             evicted
         };
         drop(evicted);

@@ -12,7 +12,10 @@ use crate::guest_log::{self, CappedPipe, GuestLog};
 use crate::limits::{CpuClock, MemoryCap};
 
 pub struct GuestState {
-    wasi: WasiCtx,
+    /// Made on first use: a Rust guest's `perform` touches no WASI, and making
+    /// the context (random generators seeded by a system call) was 2% of a
+    /// fresh instance's instructions.
+    wasi: Option<WasiCtx>,
     table: ResourceTable,
     pub memory: MemoryCap,
     pub cpu: Arc<CpuClock>,
@@ -29,19 +32,8 @@ pub struct GuestState {
 
 impl GuestState {
     pub fn new(egress: Arc<Egress>, policy: Arc<Policy>, limits: &crate::limits::Limits) -> Self {
-        let stdout = CappedPipe::new(guest_log::STDIO_CAPACITY);
-        let stderr = CappedPipe::new(guest_log::STDIO_CAPACITY);
-        // No preopens, no environment, no arguments, no network: the WASI
-        // context only backs what Rust's std links (stdio, clocks, randomness).
-        let wasi = WasiCtx::builder()
-            .stdout(stdout.clone())
-            .stderr(stderr.clone())
-            .allow_tcp(false)
-            .allow_udp(false)
-            .allow_ip_name_lookup(false)
-            .build();
         GuestState {
-            wasi,
+            wasi: None,
             table: ResourceTable::new(),
             memory: MemoryCap::new(limits.memory_bytes),
             cpu: Arc::new(CpuClock::new(limits.cpu)),
@@ -50,8 +42,8 @@ impl GuestState {
             exchanges: Vec::new(),
             ledger: Ledger::default(),
             log: GuestLog::default(),
-            stdout,
-            stderr,
+            stdout: CappedPipe::new(guest_log::STDIO_CAPACITY),
+            stderr: CappedPipe::new(guest_log::STDIO_CAPACITY),
             in_host: false,
         }
     }
@@ -73,7 +65,7 @@ impl GuestState {
     }
 
     pub fn random(&mut self) -> &mut wasmtime_wasi::random::WasiRandomCtx {
-        self.wasi.random()
+        self.ctx().ctx.random()
     }
 
     /// Forwards captured stdio to the log; returns stderr for error messages.
@@ -89,8 +81,22 @@ impl GuestState {
 
 impl WasiView for GuestState {
     fn ctx(&mut self) -> WasiCtxView<'_> {
-        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
+        let ctx = self.wasi.get_or_insert_with(|| wasi_ctx(&self.stdout, &self.stderr));
+        WasiCtxView { ctx, table: &mut self.table }
     }
+}
+
+/// No preopens, no environment, no arguments, no network: the WASI context
+/// only backs what Rust's std and the JavaScript runtimes link (stdio,
+/// clocks, randomness).
+fn wasi_ctx(stdout: &CappedPipe, stderr: &CappedPipe) -> WasiCtx {
+    WasiCtx::builder()
+        .stdout(stdout.clone())
+        .stderr(stderr.clone())
+        .allow_tcp(false)
+        .allow_udp(false)
+        .allow_ip_name_lookup(false)
+        .build()
 }
 
 impl GuestState {

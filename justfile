@@ -1,13 +1,16 @@
 # sluice: run `just` for the demo, `just test` for every test.
 
 guest_profile := "guest"
-guest_dir := "target/wasm32-wasip2/" + guest_profile
+guest_dir := "target/wasm32-unknown-unknown/" + guest_profile
 
 default: demo
 
 # Build the destination components into modules/ (the default modules directory).
+# They are built without WASI (see .cargo/config.toml); the hostile test guest
+# is built both ways, since a partner's guest may link WASI.
 guests:
-    cargo build --profile {{guest_profile}} --target wasm32-wasip2 -p sluice-toplyne -p sluice-talon-one -p sluice-hostile
+    cargo build --profile {{guest_profile}} --target wasm32-unknown-unknown -p sluice-toplyne -p sluice-talon-one -p sluice-hostile
+    cargo build --profile {{guest_profile}} --target wasm32-wasip2 -p sluice-hostile
     mkdir -p modules
     cp {{guest_dir}}/sluice_toplyne.wasm modules/toplyne.wasm
     cp {{guest_dir}}/sluice_talon_one.wasm modules/talon-one.wasm

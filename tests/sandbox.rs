@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 use sluice::secrets::Settings;
 use sluice::{Kind, Runtime};
-use support::{component, hostile_variant, runtime_with, Recorder};
+use support::{component, component_without_wasi, hostile_variant, runtime_with, Recorder};
 
 const API: &str = "https://api.hostile.test";
 const SECRET: &str = "s3cr3t-key-do-not-leak";
@@ -552,7 +552,11 @@ async fn a_signing_binding_sends_an_hmac_of_the_body_never_the_key() {
 // ---- Warm instances: one client's, never another's, never after a failure ----
 
 async fn hostile_client(rt: &Runtime) -> sluice::Client {
-    let module = rt.load_path(&component("sluice-hostile")).await.expect("load hostile");
+    client_of(rt, &component("sluice-hostile")).await
+}
+
+async fn client_of(rt: &Runtime, path: &std::path::Path) -> sluice::Client {
+    let module = rt.load_path(path).await.expect("load hostile");
     let settings = Settings::split(&module.description, &json!({"apiKey": SECRET, "region": "eu"})).unwrap();
     rt.client(module, &settings).expect("client")
 }
@@ -661,4 +665,32 @@ async fn idle_instances_make_room_for_other_clients() {
     let again = tokio::time::timeout(Duration::from_secs(10), count(&rt, &a)).await.expect("never waits on an idle instance");
     assert_eq!(again, "1", "a's instance made room for b's");
     assert_eq!(count(&rt, &a).await, "2");
+}
+
+/// The built-in destinations are built without WASI, with the SDK's own
+/// allocator and panic hook (guests/sdk/src/no_wasi.rs): the same limits hold
+/// and a panic's message still reaches the error, by the log.
+#[tokio::test]
+async fn a_guest_without_wasi_is_held_to_the_same_limits_and_says_why_it_panicked() {
+    let (rt, _s) = setup().await; // 32 MiB
+    let a = client_of(&rt, &component_without_wasi("sluice-hostile")).await;
+    let err = on(&rt, &a, "panic", json!({})).await.expect_err("panic");
+    assert_eq!(err.kind, Kind::Guest);
+    assert!(err.message.contains("panicked: panicked at") && err.message.contains("hostile guest gives up"), "{}", err.message);
+
+    let err = on(&rt, &a, "hog", json!({})).await.expect_err("hog");
+    assert!(err.message.contains("memory"), "{}", err.message);
+
+    let mut stopped = None;
+    for call in 1..=20 {
+        if let Err(e) = on(&rt, &a, "leak", json!({})).await {
+            stopped = Some(call);
+            assert!(e.message.contains("memory"), "{}", e.message);
+            break;
+        }
+    }
+    let call = stopped.expect("4 MiB a call cannot go on under 32 MiB");
+    assert!(call > 1 && call < 9, "stopped at call {call}");
+    assert_eq!(count(&rt, &a).await, "1", "a fresh instance after the cap");
+    on(&rt, &a, "ok", json!({})).await.expect("ok after all that");
 }

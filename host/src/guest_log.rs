@@ -8,7 +8,9 @@
 //! encodings) are replaced with `[redacted]` and control characters escaped
 //! (a line break cannot forge a log line) before anything is emitted. stdout and stderr are
 //! captured in memory (64 KiB each), never inherited, and emitted the same way
-//! after the call; a panic message found there becomes part of the `guest` error.
+//! after the call; a panic message found there, or logged at error level (a
+//! guest without WASI has no stderr: the Rust SDK logs its panics), becomes
+//! part of the `guest` error.
 
 use crate::egress::Policy;
 
@@ -29,10 +31,16 @@ pub enum Level {
 pub struct GuestLog {
     emitted: usize,
     dropped: usize,
+    /// The first message logged at error level as std words a panic
+    /// ("panicked at <file:line:col>:"), kept for the `guest` error.
+    pub panic: Option<String>,
 }
 
 impl GuestLog {
     pub fn emit(&mut self, policy: &Policy, level: Level, message: &str) {
+        if level == Level::Error && self.panic.is_none() && message.starts_with("panicked at ") {
+            self.panic = Some(truncate(message, MAX_MESSAGE));
+        }
         if self.emitted >= MAX_MESSAGES {
             self.dropped += 1;
             return;

@@ -68,14 +68,20 @@ impl GuestState {
         self.ctx().ctx.random()
     }
 
-    /// Forwards captured stdio to the log; returns stderr for error messages.
+    /// Forwards captured stdio to the log; returns what the guest said about
+    /// a failure (stderr, and a panic it logged), redacted, for error messages.
     pub fn flush_stdio(&mut self) -> String {
         let out = self.stdout.take();
         let err = self.stderr.take();
         self.log.emit_stdio(&self.policy, "stdout", &out);
         self.log.emit_stdio(&self.policy, "stderr", &err);
         self.log.finish(&self.policy);
-        self.policy.redact(&String::from_utf8_lossy(&err))
+        let mut said = String::from_utf8_lossy(&err).into_owned();
+        if let Some(panic) = self.log.panic.take() {
+            said.push('\n');
+            said.push_str(&panic);
+        }
+        self.policy.redact(&said)
     }
 }
 

@@ -158,9 +158,21 @@ pub fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
 }
 
-/// The built component for a guest crate (`just guests` builds them).
+/// The built component for a guest crate (`just guests` builds them): the
+/// destinations are built without WASI, the hostile guest with it (a
+/// partner's guest may link WASI; `component_without_wasi` has the other).
 pub fn component(crate_name: &str) -> PathBuf {
-    let p = root().join("target/wasm32-wasip2/guest").join(format!("{}.wasm", crate_name.replace('-', "_")));
+    let target = if crate_name == "sluice-hostile" { "wasm32-wasip2" } else { "wasm32-unknown-unknown" };
+    built(target, crate_name)
+}
+
+/// The hostile guest built for `wasm32-unknown-unknown`, as the destinations are.
+pub fn component_without_wasi(crate_name: &str) -> PathBuf {
+    built("wasm32-unknown-unknown", crate_name)
+}
+
+fn built(target: &str, crate_name: &str) -> PathBuf {
+    let p = root().join("target").join(target).join("guest").join(format!("{}.wasm", crate_name.replace('-', "_")));
     assert!(p.exists(), "{} is missing: run `just guests` first", p.display());
     p
 }

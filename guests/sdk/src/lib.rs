@@ -17,6 +17,8 @@ pub mod bindings {
     });
 }
 
+#[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+mod no_wasi;
 mod describe;
 mod error;
 mod payload;
@@ -48,11 +50,19 @@ pub mod __export {
     use crate::bindings::sluice::destination::types as t;
     use crate::{Destination, Error, Payload};
 
+    /// Runs at the start of every export.
+    fn enter() {
+        #[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+        crate::no_wasi::install_panic_hook();
+    }
+
     pub fn describe(d: &Destination) -> t::DestinationInfo {
+        enter();
         d.to_wit()
     }
 
     pub fn perform(d: &Destination, action: &str, payload: String, settings: String) -> Result<t::Outcome, t::Error> {
+        enter();
         run(d, action, payload, settings).map_err(Error::into_wit)
     }
 
@@ -72,6 +82,7 @@ pub mod __export {
     /// that fails to become a record fails alone; a failed request fails every
     /// payload in it), else one `perform` per payload.
     pub fn perform_batch(d: &Destination, action: &str, payloads: Vec<String>, settings: String) -> Vec<Result<t::Outcome, t::Error>> {
+        enter();
         let batch = d.actions.iter().find(|a| a.key == action).and_then(|a| a.batch.as_ref());
         let Some(batch) = batch else {
             return payloads.into_iter().map(|p| perform(d, action, p, settings.clone())).collect();
@@ -101,6 +112,7 @@ pub mod __export {
     }
 
     pub fn test_authentication(d: &Destination, settings: String) -> Result<(), t::Error> {
+        enter();
         let settings = Payload::from_host(settings).map_err(Error::into_wit)?;
         match d.test_authentication {
             Some(test) => test(&settings).map(|_| ()).map_err(|e| {

@@ -46,11 +46,14 @@ unsafe impl dlmalloc::Allocator for Memory {
             static __heap_base: u8;
         }
         if !self.slack_taken.replace(true) {
+            // The slack, grown by what the first request needs beyond it.
             let base = ptr::addr_of!(__heap_base) as usize;
-            let end = wasm32::memory_size(0) * PAGE;
-            if end > base && end - base >= size {
-                return (base as *mut u8, end - base, 0);
+            let slack = (wasm32::memory_size(0) * PAGE).saturating_sub(base);
+            let more = size.saturating_sub(slack).div_ceil(PAGE);
+            if more > 0 && wasm32::memory_grow(0, more) == usize::MAX {
+                return (ptr::null_mut(), 0, 0);
             }
+            return (base as *mut u8, slack + more * PAGE, 0);
         }
         let pages = size.div_ceil(PAGE);
         match wasm32::memory_grow(0, pages) {

@@ -191,8 +191,9 @@ impl Runtime {
             // place, and on kernels with PAGEMAP_SCAN (6.7+) reset only the
             // pages a call dirtied. Without it, the kept pages are zeroed.
             // Slots go back to the pool in batches (one lock and one flush
-            // for 16 calls, not each; a full pool flushes at once): 3% fewer
-            // instructions per fresh perform (BENCHMARKS.md).
+            // per 16 queued regions, three per call, so about every fifth
+            // call; a full pool flushes at once): 3% fewer instructions per
+            // fresh perform (BENCHMARKS.md).
             .linear_memory_keep_resident(KEEP_RESIDENT)
             .table_keep_resident(64 << 10)
             .pagemap_scan(wasmtime::Enabled::Auto)

@@ -676,8 +676,13 @@ fn header_value(value: &str) -> Result<http::HeaderValue, EgressError> {
 }
 
 fn headers_shown(headers: &http::HeaderMap) -> Vec<(String, String)> {
-    let shown = |v: &http::HeaderValue| guest_log::truncate(&v.as_bytes().iter().map(|&b| b as char).collect::<String>(), 1024);
-    headers.iter().map(|(k, v)| (k.to_string(), shown(v))).collect()
+    // Values are Latin-1 bytes (see `header_value`); most are visible ASCII,
+    // whose text is their bytes as they are.
+    let shown = |v: &http::HeaderValue| match v.to_str() {
+        Ok(ascii) => guest_log::truncate(ascii, 1024),
+        Err(_) => guest_log::truncate(&v.as_bytes().iter().map(|&b| b as char).collect::<String>(), 1024),
+    };
+    headers.iter().map(|(k, v)| (k.as_str().to_owned(), shown(v))).collect()
 }
 
 /// Where a request carries a secret's value or an encoding of it, if anywhere.
@@ -826,6 +831,18 @@ mod tests {
         assert!(header_value("tab\there").is_ok());
         assert_eq!(header_value("new\nline").unwrap_err().to_string(), "new\nline is not a legal HTTP header value");
         assert_eq!(header_value("emoji 🚀").unwrap_err().to_string(), "emoji 🚀 is not a legal HTTP header value");
+    }
+
+    #[test]
+    fn shown_headers_are_the_values_sent_as_text() {
+        let mut headers = http::HeaderMap::new();
+        headers.append("x-plain", header_value("tab\tand ASCII").unwrap());
+        headers.append("x-latin", header_value("ünïcødé").unwrap());
+        headers.append("x-long", header_value(&"a".repeat(1100)).unwrap());
+        let shown = headers_shown(&headers);
+        assert_eq!(shown[0], ("x-plain".to_string(), "tab\tand ASCII".to_string()));
+        assert_eq!(shown[1], ("x-latin".to_string(), "ünïcødé".to_string()));
+        assert_eq!(shown[2].1, format!("{}… (76 bytes cut)", "a".repeat(1024)));
     }
 
     #[test]

@@ -678,9 +678,12 @@ fn header_value(value: &str) -> Result<http::HeaderValue, EgressError> {
 fn headers_shown(headers: &http::HeaderMap) -> Vec<(String, String)> {
     // Values are Latin-1 bytes (see `header_value`); most are visible ASCII,
     // whose text is their bytes as they are.
-    let shown = |v: &http::HeaderValue| match v.to_str() {
-        Ok(ascii) => guest_log::truncate(ascii, 1024),
-        Err(_) => guest_log::truncate(&v.as_bytes().iter().map(|&b| b as char).collect::<String>(), 1024),
+    let shown = |v: &http::HeaderValue| {
+        let text = match v.to_str() {
+            Ok(ascii) => std::borrow::Cow::Borrowed(ascii),
+            Err(_) => std::borrow::Cow::Owned(v.as_bytes().iter().map(|&b| b as char).collect::<String>()),
+        };
+        guest_log::truncate(&text, 1024)
     };
     headers.iter().map(|(k, v)| (k.as_str().to_owned(), shown(v))).collect()
 }
